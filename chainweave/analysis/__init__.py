@@ -7,11 +7,23 @@ The engine calls ``coupling_degree``, ``comprehensive_index``, ``coordination_de
 ``docs/analysis.md``.
 """
 
+from chainweave.analysis.bands import (
+    PAPER_BANDS,
+    TEN_LEVEL_BANDS,
+    coordination_band,
+)
+from chainweave.analysis.contrasts import policy_contrasts
 from chainweave.analysis.coupling import (
     COUPLING_VARIANTS,
     comprehensive_index,
     coordination_degree,
+    coupling_coordination,
     coupling_degree,
+)
+from chainweave.analysis.regression import (
+    LAGGED_TERMS,
+    LaggedRegressionResult,
+    lagged_regression,
 )
 from chainweave.analysis.standardize import (
     AVOID_ZEROS_RANGE,
@@ -19,14 +31,54 @@ from chainweave.analysis.standardize import (
     minmax_standardize,
     standardize_indicators,
 )
+from chainweave.analysis.structure import (
+    MoranResult,
+    diversification_index,
+    herfindahl_index,
+    morans_i,
+    specialization_index,
+    specialization_terms,
+)
+from chainweave.analysis.weights import (
+    DEFAULT_SUBSYSTEMS,
+    IndicatorWeights,
+    SubsystemScores,
+    default_groups,
+    entropy_weights,
+    indicator_weights,
+    pca_weights,
+    subsystem_scores,
+)
 
 __all__ = [
     "AVOID_ZEROS_RANGE",
     "COUPLING_VARIANTS",
+    "DEFAULT_SUBSYSTEMS",
+    "LAGGED_TERMS",
+    "PAPER_BANDS",
+    "TEN_LEVEL_BANDS",
+    "IndicatorWeights",
+    "LaggedRegressionResult",
+    "MoranResult",
     "StandardizedIndicators",
+    "SubsystemScores",
     "comprehensive_index",
+    "coordination_band",
     "coordination_degree",
+    "coupling_coordination",
     "coupling_degree",
+    "default_groups",
+    "diversification_index",
+    "entropy_weights",
+    "herfindahl_index",
+    "indicator_weights",
+    "lagged_regression",
     "minmax_standardize",
+    "morans_i",
+    "pca_weights",
+    "policy_contrasts",
+    "specialization_index",
+    "specialization_terms",
     "standardize_indicators",
+    "subsystem_scores",
 ]

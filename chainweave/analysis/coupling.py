@@ -33,6 +33,7 @@ from chainweave.analysis._checks import (
     require_at_most_one,
     require_nonnegative,
 )
+from chainweave.analysis.bands import BandScale, coordination_band
 
 CouplingVariant = Literal["standard", "paper", "revised"]
 COUPLING_VARIANTS: tuple[str, ...] = ("standard", "paper", "revised")
@@ -93,10 +94,12 @@ def coupling_degree(scores: ScoreTable, variant: CouplingVariant = "standard") -
       C = sqrt( [1 - sum_{i<j} |u_i - u_j| / (n(n-1)/2)] * [prod_i (u_i / max u)]^(1/(n-1)) ),
       in [0, 1]; needs scores in [0, 1]. Two equal scores give 1, as in the standard form, while
       unequal scores are penalised by both their spread and their ratio to the leading
-      subsystem: (0.2, 0.3, 0.25) gives 0.834 and (0.9, 0.2, 0.5) gives 0.433. This form was
-      not checked against the paper's own equation (the paper was not available); it follows
-      the project's reading of it, with each score divided by the maximum inside the product,
-      which is the reading under which two equal scores give C = 1.
+      subsystem: (0.2, 0.3, 0.25) gives 0.834 and (0.9, 0.2, 0.5) gives 0.433.
+      Not confirmed against the paper's own text (it could not be fetched, and its equation
+      number is unknown here). The form agrees with an independent implementation that cites
+      the paper (R package ``mathmodels``, ``coupling_degree(type = "adjusted")``), and it reads
+      the product as prod_i (u_i / max u), the reading under which two equal scores give 1;
+      the literal reading prod_i u_i / max u would give sqrt(u) for two equal scores u.
 
     A row with any zero score, or all zeros, has C = 0 in every variant (defined, not NaN).
 
@@ -193,3 +196,41 @@ def coordination_degree(coupling: Column, comprehensive: Column, theta: float = 
         raise ValueError(f"theta must be in (0, 1], got {theta!r}")
     index = c.index if c.index is not None else t.index
     return _wrap((c.values * t.values) ** theta, index, "D")
+
+
+def coupling_coordination(
+    scores: ScoreTable,
+    variant: CouplingVariant = "standard",
+    weights: ArrayLike | pd.Series | None = None,
+    theta: float = 0.5,
+    scale: BandScale = "paper",
+) -> pd.DataFrame:
+    """Return C, T, D, the band of D and the variant name side by side, one row per observation.
+
+    D is mostly sqrt(T) when C saturates near 1 (as the standard form does for similar scores),
+    so C and T are always reported next to D, and the ``variant`` column says which coupling
+    form produced C.
+
+    Args:
+        scores: Subsystem scores, one row per observation and one column per subsystem.
+        variant: Coupling form, see ``coupling_degree``.
+        weights: Subsystem weights for T, summing to 1; ``None`` for equal weights.
+        theta: Exponent of D = (C T)^theta, in (0, 1].
+        scale: Band scale for D, see ``coordination_band``.
+
+    Returns:
+        A DataFrame with columns ``C``, ``T``, ``D``, ``band`` (ordered categorical) and
+        ``variant``, on the input's index (a RangeIndex for arrays).
+
+    Raises:
+        ValueError: On any invalid input, as for the functions it combines, or if D falls
+            outside [0, 1] (T above 1, i.e. scores not standardised).
+    """
+    c = np.asarray(coupling_degree(scores, variant))
+    t = np.asarray(comprehensive_index(scores, weights))
+    d = np.asarray(coordination_degree(c, t, theta))
+    index = scores.index if isinstance(scores, pd.DataFrame) else None
+    table = pd.DataFrame({"C": c, "T": t, "D": d}, index=index)
+    table["band"] = coordination_band(d, scale)
+    table["variant"] = variant
+    return table
