@@ -62,8 +62,10 @@ def _standard_coupling(u: NDArray[np.float64]) -> NDArray[np.float64]:
 def _paper_coupling(u: NDArray[np.float64]) -> NDArray[np.float64]:
     """Return C = sqrt(u1 u2 / (u1 + u2)^2) per row (the Henan paper's printed form)."""
     total = u[:, 0] + u[:, 1]
-    ratio = np.divide(u[:, 0] * u[:, 1], total * total, out=np.zeros_like(total), where=total > 0)
-    return np.sqrt(ratio)
+    # sqrt(u1) sqrt(u2) / total rather than sqrt(u1 u2 / total^2): no underflow for tiny scores.
+    root = np.sqrt(u[:, 0]) * np.sqrt(u[:, 1])
+    # AM-GM bounds it by 0.5; rounding of the square roots can overshoot by an ulp.
+    return np.minimum(np.divide(root, total, out=np.zeros_like(total), where=total > 0), 0.5)
 
 
 def _revised_coupling(u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -74,10 +76,14 @@ def _revised_coupling(u: NDArray[np.float64]) -> NDArray[np.float64]:
     pair_weights = 2.0 * np.arange(n) - n + 1
     spread = ordered @ pair_weights / (n * (n - 1) / 2)
     top = ordered[:, -1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = np.log(ordered[:, :-1]).sum(axis=1) - (n - 1) * np.log(top)
-        balance = np.where(top > 0, np.exp(log_ratio / (n - 1)), 0.0)
-    return np.sqrt(np.clip((1.0 - spread) * balance, 0.0, 1.0))
+    ratios = np.divide(
+        ordered[:, :-1], top[:, None], out=np.zeros_like(ordered[:, :-1]), where=top[:, None] > 0
+    )
+    balance = ratios.prod(axis=1) ** (1.0 / (n - 1))
+    c = np.sqrt(np.clip((1.0 - spread) * balance, 0.0, 1.0))
+    # Equal positive scores must give exactly 1, whatever the rounding of the spread.
+    c[(ordered[:, 0] == top) & (top > 0)] = 1.0
+    return c
 
 
 def coupling_degree(scores: ScoreTable, variant: CouplingVariant = "standard") -> Column:
