@@ -86,7 +86,9 @@ def _scale(
     bad = upper <= lower
     if bad.any():
         k = int(np.argmax(bad))
-        raise ValueError(f"upper must exceed lower, got lower={lower[k]!r}, upper={upper[k]!r}")
+        raise ValueError(
+            f"upper must exceed lower, got lower={float(lower[k])!r}, upper={float(upper[k])!r}"
+        )
     lo, hi = out_range
     if not 0.0 <= lo < hi <= 1.0:
         raise ValueError(f"out_range must satisfy 0 <= low < high <= 1, got {out_range!r}")

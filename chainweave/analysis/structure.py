@@ -189,7 +189,7 @@ def _spatial_weights(
     if w.shape != (n, n):
         raise ValueError(f"weights must be {n} x {n} for {n} values, got shape {w.shape}")
     if w.nnz and (w.data < 0).any():
-        raise ValueError(f"weights must be non-negative, got {w.data.min()!r}")
+        raise ValueError(f"weights must be non-negative, got {float(w.data.min())!r}")
     return w
 
 
@@ -248,7 +248,7 @@ def morans_i(
     z = x - x.mean()
     zz = float(z @ z)
     if zz == 0:
-        raise ValueError(f"values are constant ({x[0]!r}): Moran's I is undefined")
+        raise ValueError(f"values are constant ({float(x[0])!r}): Moran's I is undefined")
     scale = n / s0 / zz
     observed = scale * float(z @ (w @ z))
     generator = np.random.default_rng(rng)
