@@ -44,14 +44,21 @@ def test_reference_table_bounds_and_clipped_counts():
         (lambda: minmax_standardize([1.0, np.nan], 0, 1), "values holds a non-finite value: nan"),
         (lambda: minmax_standardize([1.0], 2, 1), "upper must exceed lower, got lower=2.0"),
         (lambda: minmax_standardize([[1.0, 2.0]], [0, 0, 0], 5), "lower must give one value"),
-        (lambda: minmax_standardize([1.0], 0, 2, "up"), "direction must be 'positive' or 'negative'"),
+        (
+            lambda: minmax_standardize([1.0], 0, 2, "up"),
+            "direction must be 'positive' or 'negative'",
+        ),
         (lambda: minmax_standardize([], 0, 1), "values is empty"),
         (
-            lambda: standardize_indicators(pd.DataFrame({"a": [1.0]}), reference=pd.DataFrame({"b": [1.0]})),
+            lambda: standardize_indicators(
+                pd.DataFrame({"a": [1.0]}), reference=pd.DataFrame({"b": [1.0]})
+            ),
             "reference lacks columns",
         ),
         (
-            lambda: standardize_indicators(pd.DataFrame({"a": [1.0]}), reference=pd.DataFrame({"a": [1.0]})),
+            lambda: standardize_indicators(
+                pd.DataFrame({"a": [1.0]}), reference=pd.DataFrame({"a": [1.0]})
+            ),
             "upper must exceed lower",
         ),
     ],

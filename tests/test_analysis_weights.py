@@ -71,7 +71,10 @@ def test_subsystem_scores_default_groups():
 @pytest.mark.parametrize(
     ("call", "fragment"),
     [
-        (lambda: entropy_weights([[0.1, -0.1], [0.2, 0.3]]), "table must be non-negative, got -0.1"),
+        (
+            lambda: entropy_weights([[0.1, -0.1], [0.2, 0.3]]),
+            "table must be non-negative, got -0.1",
+        ),
         (lambda: entropy_weights([[0.1, 0.2]]), "at least 2 rows"),
         (lambda: entropy_weights([[1.0, 1.0], [1.0, 1.0]]), "no usable indicator"),
         (lambda: indicator_weights([[0.1, 0.2]], weights=[0.5, 0.6]), "weights must sum to 1"),
