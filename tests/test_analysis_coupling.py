@@ -39,7 +39,10 @@ unit = st.floats(0.0, 1.0, allow_nan=False)
 positive = st.floats(1e-6, 1.0, allow_nan=False)
 
 
-def score_tables(n_sub=st.integers(2, 6), elements=unit):
+subsystem_counts = st.integers(2, 6)
+
+
+def score_tables(n_sub=subsystem_counts, elements=unit):
     return n_sub.flatmap(
         lambda n: arrays(np.float64, st.tuples(st.integers(1, 20), st.just(n)), elements=elements)
     )

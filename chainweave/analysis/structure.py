@@ -69,8 +69,10 @@ def specialization_terms(
     if (region_total <= 0).any():
         row = int(np.argmax(region_total <= 0))
         raise ValueError(f"output has a region with zero total output at row {row}")
-    cluster_industry = np.zeros((sizes.size, e.shape[1]))
-    np.add.at(cluster_industry, codes, e)
+    # One bincount per industry column (a handful), not a loop over rows.
+    cluster_industry = np.column_stack(
+        [np.bincount(codes, weights=e[:, k], minlength=sizes.size) for k in range(e.shape[1])]
+    )
     rest = cluster_industry[codes] - e
     rest_total = rest.sum(axis=1)
     if (rest_total <= 0).any():
