@@ -1,1 +1,1 @@
-"""TODO"""
+"""Scenarios: validated scenario files, bundled clusters and data, and the policy library."""

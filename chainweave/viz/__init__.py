@@ -1,1 +1,1 @@
-"""TODO"""
+"""Figures, animation and the interactive dashboard, drawn from output tables."""

@@ -1,0 +1,474 @@
+"""Firms: the industry chain, and the firm end of the innovation chain.
+
+A firm belongs to a sector (with its chain stage, class, high-tech and resource flags) and a
+place. It produces with Y = s A L^alpha K^(1-alpha), sells to buyers in its own and other
+places (gravity sourcing of household and intermediate demand along input-output
+coefficients), spends on R&D split between innovation and imitation, takes up technology from
+institutes, pays wages, interest, taxes and emission costs, and may exit, be founded, or move
+down the hierarchy. Phases: `innovate` (step 4b), `produce_and_trade` (step 5),
+`settle_accounts` and `exit_enter_relocate` (step 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from chainweave.agents.government import reserve_ratio
+from chainweave.agents.institute import field_knowledge
+from chainweave.agents.table import ColumnTable, RowAgent, group_max, group_sum
+from chainweave.network import gravity_flows
+from chainweave.parameters import IndustryClass
+
+if TYPE_CHECKING:
+    from chainweave.model import ClusterModel
+
+INNOVATION_BETA = 3.0
+"""Shape of the symmetric Beta draw of an innovation's productivity jump (Dosi et al. 2010)."""
+
+
+class FirmTable(ColumnTable):
+    """One row per firm. Money in M yuan (flows per year), labour in workers."""
+
+    COLUMNS: ClassVar[dict[str, type]] = {
+        "place": np.int64,
+        "sector": np.int64,
+        "productivity": np.float64,  # A, relative units
+        "labour": np.float64,  # workers employed this year
+        "labour_desired": np.float64,  # workers sought for next year
+        "capital": np.float64,
+        "net_worth": np.float64,
+        "debt": np.float64,
+        "rd_share": np.float64,  # own R&D / revenue, [0, 1]
+        "position": np.float64,  # value-chain position, [0, 1]
+        "age": np.int64,  # years
+        "capacity": np.float64,  # output it could make this year
+        "demand": np.float64,  # output its buyers asked for
+        "output": np.float64,
+        "revenue": np.float64,
+        "value_added": np.float64,
+        "profit": np.float64,
+        "emissions": np.float64,  # t CO2
+        "rd_own": np.float64,
+        "rd_subsidy": np.float64,
+        "credit": np.float64,  # new loans this year
+        "venture_capital": np.float64,  # equity received this year
+        "incubated": np.bool_,
+        "innovated": np.bool_,
+        "imitated": np.bool_,
+        "transferred": np.bool_,
+        "patents": np.float64,
+    }
+
+
+class Firm(RowAgent):
+    """Mesa handle onto one row of `FirmTable`."""
+
+    table_name = "firms"
+
+
+@dataclass
+class PlaceYear:
+    """Per-place totals of the last completed year, which next year's phases read as lags.
+
+    Attributes:
+        output_by_sector: (places x sectors) output, M yuan.
+        value_added, wage_bill, emissions, employment, resource_output: per place.
+        nonprimary_employment_share: Jobs outside primary industry / jobs, [0, 1].
+        nonresource_va_share: Value added outside resource sectors / value added, [0, 1].
+    """
+
+    output_by_sector: NDArray[np.float64]
+    value_added: NDArray[np.float64]
+    wage_bill: NDArray[np.float64]
+    emissions: NDArray[np.float64]
+    employment: NDArray[np.float64]
+    resource_output: NDArray[np.float64]
+    nonprimary_employment_share: NDArray[np.float64]
+    nonresource_va_share: NDArray[np.float64]
+
+
+def place_year(model: ClusterModel) -> PlaceYear:
+    """Returns the per-place totals of the firms' current accounts."""
+    f, sec, n = model.firms, model.sectors, model.net.n
+    cell = f.place * sec.n + f.sector
+    by_sector = group_sum(cell, f.output, n * sec.n).reshape(n, sec.n)
+    va = group_sum(f.place, f.value_added, n)
+    jobs = group_sum(f.place, f.labour, n)
+    primary = sec.industry_class[f.sector] == IndustryClass.PRIMARY
+    resource = sec.resource_based[f.sector]
+    return PlaceYear(
+        output_by_sector=by_sector,
+        value_added=va,
+        wage_bill=group_sum(f.place, f.labour, n) * model.governments.wage,
+        emissions=group_sum(f.place, f.emissions, n),
+        employment=jobs,
+        resource_output=by_sector[:, sec.resource_based].sum(axis=1),
+        nonprimary_employment_share=_share(group_sum(f.place, f.labour * ~primary, n), jobs),
+        nonresource_va_share=_share(group_sum(f.place, f.value_added * ~resource, n), va, 1.0),
+    )
+
+
+def _share(part: NDArray[np.float64], whole: NDArray[np.float64],
+           empty: float = 0.0) -> NDArray[np.float64]:
+    """Returns part / whole, ``empty`` where whole is 0."""
+    return np.divide(part, whole, out=np.full(len(whole), empty), where=whole > 0)
+
+
+def initial_firms(model: ClusterModel) -> FirmTable:
+    """Returns the step-0 firms: placed by population, sectors by tier mix, sized by jobs.
+
+    Each place gets firms in proportion to its residents (at least one where there are as many
+    firms as places); sectors follow the sector table's mix for the place's tier, with the
+    mining share tripled in resource places. A place's step-0 jobs (participation x employment
+    rate x residents) are split over its firms by log-normal sizes (sigma 1).
+    """
+    prm, net, sec, rng = model.params, model.net, model.sectors, model.rng
+    pop_share = net.population / net.population.sum()
+    floor = 1 if prm.n_firms >= net.n else 0
+    base = np.maximum(np.floor(prm.n_firms * pop_share).astype(np.int64), floor)
+    rest = max(prm.n_firms - int(base.sum()), 0)
+    counts = base + rng.multinomial(rest, pop_share)
+    place = np.repeat(np.arange(net.n), counts)
+    mix = sec.tier_mix[:, net.tier].T.copy()  # places x sectors
+    mix[net.resource_type > 0] *= np.where(sec.resource_based, 3.0, 1.0)
+    mix /= mix.sum(axis=1, keepdims=True)
+    cum = np.cumsum(mix, axis=1)[place]
+    sector = np.minimum((cum < rng.random(len(place))[:, None]).sum(axis=1), sec.n - 1)
+    size = rng.lognormal(0.0, 1.0, len(place))
+    jobs = prm.participation_rate * prm.employment_rate * net.population
+    labour = size / group_sum(place, size, net.n)[place] * jobs[place]
+    tier = net.tier[place]
+    productivity = (sec.base_productivity[sector] * np.asarray(prm.tier_productivity)[tier]
+                    * rng.lognormal(0.0, 0.15, len(place)))
+    capital = labour * prm.capital_per_worker
+    position = np.clip(np.asarray(prm.tier_position)[tier] + rng.uniform(-0.1, 0.1, len(place)),
+                       0, 1)
+    return FirmTable(
+        place=place, sector=sector, productivity=productivity, labour=labour,
+        labour_desired=labour, capital=capital, net_worth=0.4 * capital, debt=0.6 * capital,
+        rd_share=np.clip(sec.rd_share[sector] * rng.lognormal(0, 0.3, len(place)), 0, 0.3),
+        position=position, age=rng.integers(0, 30, len(place)),
+    )
+
+
+def knowledge_by_cell(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns (places x sectors) knowledge useful to each sector in each place.
+
+    Institute knowledge of field j counts fully for sector j and with `field_relatedness` for
+    other sectors; firms' own accumulated R&D counts for their sector.
+    """
+    rho = model.params.field_relatedness
+    inst = field_knowledge(model)
+    related = inst * (1 - rho) + rho * inst.sum(axis=1, keepdims=True)
+    return related + model.firm_knowledge
+
+
+def knowledge_stock(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns each place's knowledge stock: institutes' plus firms' accumulated R&D."""
+    return model.firm_knowledge.sum(axis=1) + group_sum(
+        model.institutes.place, model.institutes.knowledge, model.net.n)
+
+
+def per_worker(model: ClusterModel, amount: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Returns a per-place amount divided by the place's jobs (0 where there are none)."""
+    jobs = model.last.employment.reshape((-1,) + (1,) * (np.ndim(amount) - 1))
+    return np.divide(amount, jobs, out=np.zeros(np.shape(amount)), where=jobs > 0)
+
+
+def absorptive_capacity(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns each place's absorptive capacity a = k / (k + k_half) in [0, 1).
+
+    k is the place's own knowledge stock per worker (institutes' and firms', units per
+    worker), k_half the level at which half of what reaches the place can be used (Cohen and
+    Levinthal 1990). Per worker, so that a place's size does not stand in for its capability.
+    """
+    k = per_worker(model, knowledge_stock(model))
+    return k / (k + model.params.absorptive_half)
+
+
+def sample_neighbour(
+    weights: sp.csr_matrix, rows: NDArray[np.int64], u: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """Returns, for each row index, a column drawn with probability proportional to weight.
+
+    Args:
+        weights: Sparse non-negative matrix; every requested row needs a positive entry.
+        rows: Row of each draw.
+        u: Uniform(0, 1) numbers, one per draw.
+    """
+    cum = np.cumsum(weights.data)
+    start, end = weights.indptr[rows], weights.indptr[rows + 1]
+    base = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    target = base + u * (cum[end - 1] - base)
+    j = np.clip(np.searchsorted(cum, target, side="right"), start, end - 1)
+    return weights.indices[j]
+
+
+def innovate(model: ClusterModel) -> None:
+    """Step 4b: firms spend on R&D, innovate, imitate and take up transferred technology.
+
+    R&D: RD = own share x last revenue + subsidy (the place's pool split by own R&D); it adds
+    to the firm knowledge of the place and sector; patents ~ Poisson(patents per R&D x RD).
+    Innovation (share xi of RD): success with 1 - exp(-zeta_in IN / revenue), an intensity,
+    so the odds do not depend on how many workers a representative firm stands for; a success
+    draws x ~ Beta(3, 3) on [low, high], keeps A (1 + x) if better and moves up the value
+    chain: pos += g (1 - pos).
+    Imitation (the rest): success with 1 - exp(-zeta_im IM / revenue); the firm looks at a
+    place q drawn
+    with weight K[p, q] (its own with weight 1) and closes a share a_p (absorptive capacity) of
+    its gap to the best productivity of its sector there.
+    Transfer: with probability p_max * k / (k + k_half) * (1 + b c e) / (1 + b), k the
+    knowledge useful to its sector reachable through the kernel per worker of its place, c
+    intermediary coverage and e their effectiveness, A grows by the transfer gain.
+    """
+    f, g, prm, rng, n = model.firms, model.governments, model.params, model.rng, model.net.n
+    m = len(f)
+    f.rd_own = f.rd_share * f.revenue
+    own_here = group_sum(f.place, f.rd_own, n)
+    f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * f.rd_own, own_here[f.place],
+                             out=np.zeros(m), where=own_here[f.place] > 0)
+    rd = f.rd_own + f.rd_subsidy
+    cell = f.place * model.sectors.n + f.sector
+    model.firm_knowledge = ((1 - prm.knowledge_depreciation) * model.firm_knowledge
+                            + group_sum(cell, rd, model.firm_knowledge.size).reshape(n, -1))
+
+    u_in, u_im, u_tr, u_src, u_jump = rng.random((5, m))
+    intensity = np.divide(rd, f.revenue, out=np.zeros(m), where=f.revenue > 0)
+    f.innovated = u_in < -np.expm1(-prm.innovation_intensity * prm.rd_innovation_share * intensity)
+    jump = prm.innovation_draw_low + (prm.innovation_draw_high - prm.innovation_draw_low) \
+        * _beta_from_uniform(u_jump)
+    better = f.innovated & (jump > 0)
+    f.productivity = np.where(better, f.productivity * (1 + jump), f.productivity)
+    f.position = np.where(f.innovated, f.position + prm.position_gain * (1 - f.position),
+                          f.position)
+    f.patents = rng.poisson(prm.patents_per_rd * rd).astype(float)
+
+    best = group_max(cell, f.productivity, n * model.sectors.n).reshape(n, -1)
+    f.imitated = u_im < -np.expm1(
+        -prm.imitation_intensity * (1 - prm.rd_innovation_share) * intensity)
+    who = np.flatnonzero(f.imitated)
+    source = sample_neighbour(model.kernel_with_self, f.place[who], u_src[who])
+    target = best[source, f.sector[who]]
+    absorb = absorptive_capacity(model)[f.place[who]]
+    gap = np.maximum(target - f.productivity[who], 0.0)
+    f.productivity[who] += absorb * gap
+
+    useful = knowledge_by_cell(model)
+    k = per_worker(model, useful + model.kernel @ useful)[f.place, f.sector]
+    coverage = model.intermediary_coverage[f.place] * prm.intermediary_effectiveness
+    odds = (prm.transfer_probability_max * k / (k + prm.absorptive_half)
+            * (1 + prm.intermediary_boost * coverage) / (1 + prm.intermediary_boost))
+    f.transferred = u_tr < odds
+    f.productivity = np.where(f.transferred, f.productivity * (1 + prm.transfer_gain),
+                              f.productivity)
+    model.step_flows["innovation"] = knowledge_flows(model)
+
+
+def _beta_from_uniform(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Returns Beta(3, 3) draws from uniforms by inverting its CDF 10u^3 - 15u^4 + 6u^5.
+
+    Drawing from one uniform array keeps the number of draws per firm fixed, so the
+    per-agent reference implementation can replay them. Newton's method, 8 iterations.
+    """
+    x = u.copy()
+    for _ in range(8):
+        cdf = x**3 * (10 - 15 * x + 6 * x**2)
+        pdf = 30 * x**2 * (1 - x) ** 2
+        x = np.clip(x - (cdf - u) / np.maximum(pdf, 1e-12), 0.0, 1.0)
+    return x
+
+
+def knowledge_flows(model: ClusterModel) -> sp.csr_matrix:
+    """Returns F[p, q] = a_p K[p, q] k_q: knowledge of q absorbed by p through the kernel.
+
+    The diagonal holds a_p k_p, the local spillover among a place's own firms and institutes
+    (localised knowledge spillovers, Jaffe et al. 1993); the flows table keeps only p != q.
+    """
+    return (sp.diags(absorptive_capacity(model)) @ model.kernel_with_self
+            @ sp.diags(knowledge_stock(model))).tocsr()
+
+
+def produce_and_trade(model: ClusterModel) -> None:
+    """Step 5: hire, set wages, produce, and sell along the industry chain.
+
+    Labour: each place's firms get their desired labour scaled by min(1, supply / demand).
+    Wage: w_p = w_0 (A_p / A_ref)^phi (demand_p / supply_p)^eps, A_p the labour-weighted mean
+    productivity. Capacity: y = s A r L^alpha K^(1-alpha), r the resource factor (reserves
+    left / full)^eta for resource sectors in resource places.
+    Demand of place p for sector i: c x wage bill x final share_i + sum_j io[i, j] Y_pj (last
+    year's output). Each place sources it from places q in proportion to
+    K_trade[p, q] x M_qi (`gravity_flows`, itself with weight 1), with M_qi the
+    competitiveness-weighted capacity sum of y_f (E_f / E_i)^gamma, E = A (1 + premium pos) / w.
+    Demand from outside the cluster grows at a fixed rate and goes to places by M_qi. A firm
+    gets its place-sector's demand in proportion to y_f (E_f / E_i)^gamma and sells
+    min(capacity, demand); revenue is output x (1 + premium x position).
+    Desired labour next year moves toward what sales need, by at most a fixed share.
+    """
+    f, g, prm, sec, n = model.firms, model.governments, model.params, model.sectors, model.net.n
+    wanted = group_sum(f.place, f.labour_desired, n)
+    hired = np.minimum(1.0, np.divide(g.labour_supply, wanted, out=np.ones(n), where=wanted > 0))
+    f.labour = f.labour_desired * hired[f.place]
+    jobs = group_sum(f.place, f.labour, n)
+    mean_a = np.divide(group_sum(f.place, f.labour * f.productivity, n), jobs,
+                       out=np.full(n, model.reference_productivity), where=jobs > 0)
+    tightness = np.divide(wanted, g.labour_supply, out=np.ones(n), where=g.labour_supply > 0)
+    g.wage = (prm.wage_base * (mean_a / model.reference_productivity) ** prm.wage_productivity_passthrough
+              * np.clip(tightness, 0.2, 5.0) ** prm.wage_tightness_elasticity)
+
+    resource_factor = np.where(sec.resource_based[f.sector],
+                               reserve_ratio(model)[f.place] ** prm.depletion_elasticity, 1.0)
+    f.capacity = (prm.output_scale * f.productivity * resource_factor
+                  * f.labour ** prm.labour_elasticity * f.capital ** (1 - prm.labour_elasticity))
+    price = 1.0 + prm.position_premium * f.position
+    competitiveness = f.productivity * price / g.wage[f.place]
+    sector_mean = np.divide(group_sum(f.sector, competitiveness * f.capacity, sec.n),
+                            group_sum(f.sector, f.capacity, sec.n), out=np.ones(sec.n),
+                            where=group_sum(f.sector, f.capacity, sec.n) > 0)
+    pull = f.capacity * (competitiveness / sector_mean[f.sector]) ** prm.competitiveness_exponent
+    cell = f.place * sec.n + f.sector
+    mass = group_sum(cell, pull, n * sec.n).reshape(n, sec.n)
+
+    last = model.last
+    household = prm.consumption_share * last.wage_bill
+    wanted_goods = household[:, None] * sec.final_demand_share[None, :] \
+        + last.output_by_sector @ sec.io.T
+    exports = model.export_demand * (1 + prm.export_growth) ** model.time
+    export_mass = mass.sum(axis=0)
+    demand = np.divide(mass * exports[None, :], export_mass[None, :],
+                       out=np.zeros_like(mass), where=export_mass[None, :] > 0)
+    goods = []
+    for i in range(sec.n):
+        flows_i = gravity_flows(wanted_goods[:, i], mass[:, i], model.trade_kernel)
+        demand[:, i] += np.asarray(flows_i.sum(axis=0)).ravel()
+        goods.append(flows_i)
+    f.demand = np.divide(pull * demand[f.place, f.sector], mass[f.place, f.sector],
+                         out=np.zeros(len(f)), where=mass[f.place, f.sector] > 0)
+    f.output = np.minimum(f.capacity, f.demand)
+    f.revenue = f.output * price
+    f.value_added = f.revenue - f.output * sec.io[:, f.sector].sum(axis=0)
+
+    sold = group_sum(cell, f.output, n * sec.n).reshape(n, sec.n)
+    fill = np.divide(sold, demand, out=np.zeros_like(sold), where=demand > 0)
+    industry = sum(flows_i @ sp.diags(fill[:, i]) for i, flows_i in enumerate(goods))
+    model.step_flows["industry"] = sp.csr_matrix(industry)
+
+    gap = np.divide(f.demand, f.capacity, out=np.ones(len(f)), where=f.capacity > 0) - 1.0
+    change = np.clip(prm.labour_adjustment * gap, -prm.max_labour_change, prm.max_labour_change)
+    f.labour_desired = f.labour * (1 + change)
+
+
+def carbon_intensity(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns each firm's emissions per output, t CO2 per M yuan.
+
+    The sector's intensity at its base productivity, scaled by (A_base / A)^c: more productive
+    firms of a sector are cleaner (c = productivity_cleanliness).
+    """
+    f, sec = model.firms, model.sectors
+    relative = sec.base_productivity[f.sector] / f.productivity
+    return sec.carbon_intensity[f.sector] * relative ** model.params.productivity_cleanliness
+
+
+def settle_accounts(model: ClusterModel) -> None:
+    """Step 6a: emissions, costs, profits and taxes; capital depreciates, debt is repaid.
+
+    E = intensity x output. Emission cost = (carbon price + enforcement level x compliance
+    cost) x E. Profit = VA (1 - vat) - wages - interest x debt - depreciation x K - emission
+    cost - own R&D. Net worth += profit - profit tax. Taxes (VAT, profit tax, emission
+    payments) are the place's revenue for next year's budget.
+    """
+    f, g, prm, n = model.firms, model.governments, model.params, model.net.n
+    f.emissions = carbon_intensity(model) * f.output
+    per_tonne = prm.carbon_price + g.enforcement[f.place] * prm.enforcement_cost
+    emission_cost = per_tonne * f.emissions / 1e6
+    vat = prm.vat_rate * np.maximum(f.value_added, 0.0)
+    f.profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
+                - prm.depreciation_rate * f.capital - emission_cost - f.rd_own)
+    profit_tax = prm.profit_tax_rate * np.maximum(f.profit, 0.0)
+    f.net_worth += f.profit - profit_tax
+    f.capital *= 1 - prm.depreciation_rate
+    f.debt *= 1 - prm.debt_repayment_rate
+    f.age += 1
+    g.tax_revenue = group_sum(f.place, vat + profit_tax + emission_cost, n)
+
+
+def exit_enter_relocate(model: ClusterModel) -> None:
+    """Step 6b: firms exit, relocate down the hierarchy, and new firms enter.
+
+    Exit: net worth below zero; or a baseline hazard (times 1 - incubator effectiveness for
+    an incubated startup); or, above the emission standard, closure with probability equal
+    to the place's enforcement level.
+    Relocation (gradient transfer): a firm of a polluting or low-value-added sector (carbon
+    intensity above the median sector's, or value-added share below it) in a place with
+    child places is pushed by p = rate x x / (x + x_half), x = w_p / min child wage - 1 +
+    enforcement; a pushed firm moves to a child place drawn uniformly.
+    Entry: entrants per place and sector ~ Poisson(rate x incumbents x (1 + boost x incubation
+    coverage x quality) x 2 x profitable share); an entrant copies its cell's mean productivity
+    with log-normal noise (sigma 0.1), half its mean labour, and starts with fixed equity.
+    """
+    f, g, prm, sec, rng, net = (model.firms, model.governments, model.params, model.sectors,
+                                model.rng, model.net)
+    m, n = len(f), net.n
+    u_exit, u_close, u_move, u_dest = rng.random((4, m))
+    quality = model.incubation_quality
+    hazard = prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
+    dirty = carbon_intensity(model) > prm.emission_standard
+    leaves = (f.net_worth < 0) | (u_exit < hazard) | (dirty & (u_close < g.enforcement[f.place]))
+    model.step_counts["exits"] = group_sum(f.place[leaves], None, n)
+
+    n_children = np.diff(net.children_offsets)
+    cheapest = np.full(n, np.inf)
+    np.minimum.at(cheapest, net.parent[net.parent >= 0], g.wage[net.parent >= 0])
+    push = np.where(n_children > 0, g.wage / cheapest - 1 + g.enforcement, 0.0).clip(0)
+    pushable = ((sec.carbon_intensity > np.median(sec.carbon_intensity))
+                | (sec.value_added_share < np.median(sec.value_added_share)))[f.sector]
+    p_move = prm.relocation_rate * push / (push + prm.relocation_cost_gap)
+    moves = pushable & ~leaves & (u_move < p_move[f.place])
+    origin = f.place[moves]
+    pick = net.children_offsets[origin] + (u_dest[moves] * n_children[origin]).astype(np.int64)
+    f.place[moves] = net.children[pick]
+    model.step_counts["relocations_out"] = group_sum(origin, None, n)
+    model.step_counts["relocations_in"] = group_sum(f.place[moves], None, n)
+    model.step_flows["relocation"] = sp.csr_matrix(
+        (np.ones(len(origin)), (f.place[moves], origin)), shape=(n, n))
+
+    gone = f.keep(~leaves)
+    model.remove_firm_handles(gone)
+    _enter(model)
+
+
+def _enter(model: ClusterModel) -> None:
+    """Adds this year's entrants (see `exit_enter_relocate`)."""
+    f, prm, sec, rng, n = model.firms, model.params, model.sectors, model.rng, model.net.n
+    cells = n * sec.n
+    cell = f.place * sec.n + f.sector
+    incumbents = group_sum(cell, None, cells)
+    profitable = np.divide(group_sum(cell, (f.profit > 0).astype(float), cells), incumbents,
+                           out=np.zeros(cells), where=incumbents > 0)
+    place_of_cell = np.arange(cells) // sec.n
+    boost = 1 + prm.incubation_entry_boost * (model.incubation_coverage
+                                              * model.incubation_quality)[place_of_cell]
+    entrants = rng.poisson(prm.entry_rate * incumbents * boost * 2 * profitable)
+    model.step_counts["entries"] = group_sum(place_of_cell, entrants.astype(float), n)
+    if entrants.sum() == 0:
+        return
+    new_cell = np.repeat(np.arange(cells), entrants)
+    mean_a = group_sum(cell, f.productivity, cells) / np.maximum(incumbents, 1)
+    mean_l = group_sum(cell, f.labour, cells) / np.maximum(incumbents, 1)
+    k = len(new_cell)
+    labour = 0.5 * mean_l[new_cell]
+    sector = new_cell % sec.n
+    uids = f.append(
+        place=new_cell // sec.n, sector=sector,
+        productivity=mean_a[new_cell] * rng.lognormal(0.0, 0.1, k),
+        labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
+        net_worth=np.full(k, prm.entrant_equity),
+        debt=np.maximum(labour * prm.capital_per_worker - prm.entrant_equity, 0.0),
+        rd_share=sec.rd_share[sector],
+        position=np.full(k, prm.tier_position[2]),
+    )
+    model.add_firm_handles(uids)

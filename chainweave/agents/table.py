@@ -1,0 +1,139 @@
+"""Column storage for one agent type, and the light Mesa agents that point into it.
+
+Agents of a type keep their state as numpy columns, one row per agent, so phases update all
+of them at once. `RowAgent` is the object Mesa sees: it holds only a unique id and reads its
+row on demand, for inspection, visualisation and Mesa's tools (AgentSet, DataCollector).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import mesa
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from chainweave.model import ClusterModel
+
+
+class ColumnTable:
+    """Rows of agents of one type, stored as named numpy columns of equal length.
+
+    Subclasses list their columns in ``COLUMNS`` (name -> dtype). Every table has a ``uid``
+    column (unique, never reused) so a row can be found after others were removed.
+    """
+
+    COLUMNS: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **columns: NDArray[Any]) -> None:
+        """Builds the table from full columns; missing columns start at zero."""
+        unknown = set(columns) - set(self.COLUMNS) - {"uid"}
+        if unknown:
+            raise KeyError(f"unknown columns for {type(self).__name__}: {sorted(unknown)}")
+        n = len(next(iter(columns.values()))) if columns else 0
+        for name, dtype in {**self.COLUMNS, "uid": np.int64}.items():
+            value = columns.get(name)
+            column = np.zeros(n, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
+            if column.shape != (n,):
+                raise ValueError(f"column {name} has shape {column.shape}, expected ({n},)")
+            setattr(self, name, column)
+        self.next_uid = 0
+        if "uid" not in columns:
+            self.uid = np.arange(n, dtype=np.int64)
+        self.next_uid = int(self.uid.max()) + 1 if n else 0
+        self._row_of_uid = np.full(self.next_uid, -1, dtype=np.int64)
+        self._row_of_uid[self.uid] = np.arange(n)
+
+    def __len__(self) -> int:
+        return len(self.uid)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Names of the state columns, ``uid`` first."""
+        return ("uid", *self.COLUMNS)
+
+    def row_of(self, uid: int) -> int:
+        """Returns the current row of agent ``uid``, or -1 if it has left."""
+        return int(self._row_of_uid[uid]) if 0 <= uid < len(self._row_of_uid) else -1
+
+    def keep(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """Drops the rows where ``mask`` is False; returns the uids that were dropped."""
+        gone = self.uid[~mask]
+        for name in self.column_names:
+            setattr(self, name, getattr(self, name)[mask])
+        self._row_of_uid[gone] = -1
+        self._row_of_uid[self.uid] = np.arange(len(self.uid))
+        return gone
+
+    def append(self, **columns: NDArray[Any]) -> NDArray[np.int64]:
+        """Adds rows (missing columns zero); returns the new uids."""
+        n = len(next(iter(columns.values())))
+        uids = np.arange(self.next_uid, self.next_uid + n, dtype=np.int64)
+        self.next_uid += n
+        for name, dtype in self.COLUMNS.items():
+            value = columns.get(name)
+            new = np.zeros(n, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
+            setattr(self, name, np.concatenate([getattr(self, name), new]))
+        old = len(self.uid)
+        self.uid = np.concatenate([self.uid, uids])
+        self._row_of_uid = np.concatenate([self._row_of_uid, np.arange(old, old + n)])
+        return uids
+
+    def row(self, uid: int) -> dict[str, Any]:
+        """Returns the state of agent ``uid`` as a dict of plain Python values."""
+        r = self.row_of(uid)
+        if r < 0:
+            raise KeyError(f"{type(self).__name__} has no agent {uid}")
+        return {name: getattr(self, name)[r].item() for name in self.column_names}
+
+
+class RowAgent(mesa.Agent):
+    """A Mesa agent that is a handle onto one row of a `ColumnTable`.
+
+    Attribute access falls through to the row, so ``firm.productivity`` reads the column.
+    """
+
+    table_name: ClassVar[str] = ""
+
+    def __init__(self, model: ClusterModel, uid: int) -> None:
+        super().__init__(model)
+        self.uid = uid
+
+    @property
+    def table(self) -> ColumnTable:
+        """The column table this agent's state lives in."""
+        return getattr(self.model, self.table_name)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """This agent's current state, column by column."""
+        return self.table.row(self.uid)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: read the column value of this agent's row.
+        if name.startswith("_") or name in ("model", "uid", "unique_id", "pos"):
+            raise AttributeError(name)
+        table = self.table
+        if name in table.COLUMNS:
+            r = table.row_of(self.uid)
+            if r < 0:
+                raise AttributeError(f"agent {self.uid} has left the model")
+            return getattr(table, name)[r].item()
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+
+def group_sum(
+    keys: NDArray[np.int64], values: NDArray[np.float64] | None, n_groups: int
+) -> NDArray[np.float64]:
+    """Returns per-group sums of ``values`` (counts when None), groups 0..n_groups-1."""
+    return np.bincount(keys, weights=values, minlength=n_groups).astype(np.float64)
+
+
+def group_max(
+    keys: NDArray[np.int64], values: NDArray[np.float64], n_groups: int
+) -> NDArray[np.float64]:
+    """Returns per-group maxima of ``values`` (0 for empty groups)."""
+    out = np.zeros(n_groups)
+    np.maximum.at(out, keys, values)
+    return out

@@ -1,0 +1,412 @@
+"""`ClusterModel`: the city cluster as a Mesa model, one step per year.
+
+The model builds the place network and the agents' column tables, owns the one random
+generator, and runs each year as an ordered list of phases (DESIGN.md, "One step"):
+
+1. governments allocate budgets;       5. firms produce and trade;
+2. people migrate;                     6. accounts, exit/entry/relocation, resources;
+3. services reach firms;               7. measure.
+4. institutes and firms innovate;
+
+It records per-place, per-edge and cluster tables (`tables()`), and cluster reporters in a
+Mesa `DataCollector`, so Mesa's `batch_run` works with parameter overrides as keywords.
+"""
+
+from __future__ import annotations
+
+import time as wallclock
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from chainweave import __version__
+from chainweave.agents import firm, government, institute, service
+from chainweave.agents.firm import Firm
+from chainweave.agents.government import CityGovernment, GovernmentTable
+from chainweave.agents.institute import InstituteTable, ResearchInstitute
+from chainweave.agents.service import ProviderTable, ServiceKind, ServiceProvider
+from chainweave.agents.table import group_sum
+from chainweave.errors import ParameterError
+from chainweave.measures import COUPLING_VARIANT, SUBSYSTEMS, place_totals, score_groups
+from chainweave.network import (
+    Chain,
+    PlaceNetwork,
+    Tier,
+    spillover_kernel,
+    synthetic_cluster,
+)
+from chainweave.parameters import POLICY_SHARES, ModelParams, SectorTable, default_sectors
+
+Phase = Callable[["ClusterModel"], None]
+
+FIRM_HANDLE_LIMIT = 20_000
+"""Firms get Mesa agent handles only up to this many (handles cost ~1 KB each)."""
+
+
+class ClusterModel(mesa.Model):
+    """A city cluster of firms, institutes, service providers and governments.
+
+    Attributes:
+        net: The `PlaceNetwork` (places, tiers, pairs within reach).
+        params: The validated `ModelParams` of this run.
+        sectors: The `SectorTable`.
+        firms, institutes, providers, governments: Column tables of the four agent types.
+        kernel: Sparse spillover kernel K[p, q] (see `chainweave.network.spillover_kernel`).
+        trade_kernel: Sparse kernel of goods sourcing (distance decay and barriers, no hops).
+        phases: The ordered phase functions of one year.
+    """
+
+    def __init__(
+        self,
+        graph: nx.Graph | None = None,
+        params: ModelParams | None = None,
+        sectors: SectorTable | None = None,
+        rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+        steps: int | None = None,
+        record_flows: bool = True,
+        firm_handles: bool | None = None,
+        **overrides: Any,
+    ) -> None:
+        """Builds the cluster and runs year 0 (services, production, accounts) to set lags.
+
+        Args:
+            graph: Cluster graph (see `PlaceNetwork`); default: `synthetic_cluster()` with a
+                seed drawn from ``rng``.
+            params: Model parameters; default `ModelParams()`.
+            sectors: Sector table; default `default_sectors()`.
+            rng: Seed (int or SeedSequence) or Generator for every random draw of the run.
+            steps: Years to run before ``running`` turns False (None: no limit), >= 0.
+            record_flows: Whether to keep the per-edge flows table (large for big clusters).
+            firm_handles: Whether to create a Mesa agent per firm; default: only up to
+                `FIRM_HANDLE_LIMIT` firms.
+            **overrides: `ModelParams` fields to change, e.g. ``rd_subsidy_share=0.2``
+                (this is how ``mesa.batch_run`` passes its parameters).
+        """
+        super().__init__(rng=rng)
+        self.seed = rng if isinstance(rng, int | np.integer) else None
+        started = wallclock.perf_counter()
+        if steps is not None and (not isinstance(steps, int | np.integer) or steps < 0):
+            raise ParameterError("steps", steps, "a whole number >= 0")
+        self.params = (params or ModelParams()).replace(**overrides) if overrides \
+            else (params or ModelParams())
+        self.sectors = sectors or default_sectors()
+        if graph is None:
+            graph = synthetic_cluster(seed=int(self.rng.integers(2**31)))
+        prm = self.params
+        reach = prm.kernel_decay_km * np.log(1 / max(prm.kernel_cutoff, 1e-12))
+        self.net = PlaceNetwork(graph, reach_km=max(reach, 3 * prm.trade_decay_km))
+        self.horizon = steps
+        self.record_flows = record_flows
+        self.step_flows: dict[str, sp.csr_matrix] = {}
+        self.step_counts: dict[str, np.ndarray] = {}
+        self._records: list[dict[str, np.ndarray]] = []
+        self._cluster_records: list[dict[str, float]] = []
+        self._flow_records: list[pd.DataFrame] = []
+        self.phase_seconds: dict[str, float] = {}
+
+        self.governments = self._initial_governments()
+        self.firms = firm.initial_firms(self)
+        self.institutes = self._initial_institutes()
+        self.providers = self._initial_providers()
+        self.update_kernels()
+        self.phases: list[Phase] = [
+            government.allocate_budget,
+            service.upgrade_incubators,
+            government.migrate_population,
+            service.provide_services,
+            institute.produce_knowledge,
+            firm.innovate,
+            firm.produce_and_trade,
+            firm.settle_accounts,
+            firm.exit_enter_relocate,
+            government.deplete_resources,
+            self.measure,
+        ]
+        self._firm_agents: dict[int, Firm] = {}
+        want_handles = firm_handles if firm_handles is not None else prm.n_firms <= FIRM_HANDLE_LIMIT
+        self.firm_handles = want_handles
+        self.add_firm_handles(self.firms.uid)
+        for table, cls in ((self.governments, CityGovernment), (self.institutes, ResearchInstitute),
+                           (self.providers, ServiceProvider)):
+            for uid in table.uid:
+                cls(self, int(uid))
+        self._year_zero()
+        self.datacollector = mesa.DataCollector(model_reporters={
+            name: (lambda m, key=name: m._cluster_records[-1][key])
+            for name in ("D", "C", "T", "population", "value_added", "emissions", "patents",
+                         "firms", *(f"D_{t.name.lower()}" for t in Tier))
+        })
+        self.datacollector.collect(self)
+        self.setup_seconds = wallclock.perf_counter() - started
+        self.running = steps is None or steps > 0
+
+    # --- construction -----------------------------------------------------------------
+    def _initial_governments(self) -> GovernmentTable:
+        net, prm = self.net, self.params
+        return GovernmentTable(
+            place=np.arange(net.n), population=net.population, urban_share=net.urban_share,
+            labour_supply=prm.participation_rate * net.population,
+            wage=np.full(net.n, prm.wage_base),
+            **{name: np.full(net.n, getattr(prm, name)) for name in POLICY_SHARES},
+            collaborating=np.ones(net.n, dtype=bool), resource_type=net.resource_type,
+        )
+
+    def _initial_institutes(self) -> InstituteTable:
+        """Institutes per place by tier; fields follow the local firms' sectors."""
+        net, prm, rng = self.net, self.params, self.rng
+        counts = np.asarray(prm.institutes_per_tier)[net.tier]
+        place = np.repeat(np.arange(net.n), counts)
+        if len(place) == 0:
+            return InstituteTable(place=place)
+        cell = group_sum(self.firms.place * self.sectors.n + self.firms.sector, None,
+                         net.n * self.sectors.n).reshape(net.n, -1) + 1e-9
+        cum = np.cumsum(cell / cell.sum(axis=1, keepdims=True), axis=1)[place]
+        field = np.minimum((cum < rng.random(len(place))[:, None]).sum(axis=1), self.sectors.n - 1)
+        researchers = prm.researchers_per_institute * rng.lognormal(-0.125, 0.5, len(place))
+        funding = researchers * prm.funding_per_researcher
+        flow = institute.knowledge_output(researchers, funding, prm.knowledge_productivity)
+        return InstituteTable(
+            place=place, field=field, base_researchers=researchers, researchers=researchers,
+            funding=funding, new_knowledge=flow,
+            knowledge=flow / max(prm.knowledge_depreciation, 1e-9),
+            patents=prm.patents_per_rd * flow,
+        )
+
+    def _initial_providers(self) -> ProviderTable:
+        """Banks, funds, incubators and intermediaries per place by tier."""
+        net, prm = self.net, self.params
+        parts = []
+        for kind, per_tier in ((ServiceKind.BANK, prm.banks_per_tier),
+                               (ServiceKind.VENTURE_CAPITAL, prm.vc_per_tier),
+                               (ServiceKind.INCUBATOR, prm.incubators_per_tier),
+                               (ServiceKind.INTERMEDIARY, prm.intermediaries_per_tier)):
+            counts = np.asarray(per_tier)[net.tier]
+            place = np.repeat(np.arange(net.n), counts)
+            if kind == ServiceKind.INCUBATOR:
+                weight = np.asarray(prm.incubator_capacity_per_tier)[net.tier[place]]
+                eff = np.full(len(place), prm.incubator_effectiveness)
+            elif kind == ServiceKind.INTERMEDIARY:
+                weight = np.full(len(place), prm.intermediary_capacity)
+                eff = np.full(len(place), prm.intermediary_effectiveness)
+            else:  # finance: capacity is a share of the place's total, effectiveness 1
+                weight = 1.0 / counts[place]
+                eff = np.ones(len(place))
+            parts.append((place, np.full(len(place), kind), weight, eff))
+        place, kind, weight, eff = (np.concatenate(cols) for cols in zip(*parts, strict=True))
+        return ProviderTable(place=place, kind=kind, capacity_weight=weight, effectiveness=eff)
+
+    def update_kernels(self) -> None:
+        """Recomputes barriers and kernels (after a change in collaboration or parameters)."""
+        prm, net = self.params, self.net
+        self.pair_barrier = net.barrier(prm.barrier_within, prm.barrier_between,
+                                        prm.collaboration, self.governments.collaborating)
+        self.kernel = spillover_kernel(net.pairs, net.n, prm.kernel_decay_km,
+                                       prm.hop_attenuation, self.pair_barrier, prm.kernel_cutoff)
+        self.kernel_with_self = (self.kernel + sp.identity(net.n, format="csr")).tocsr()
+        self.trade_kernel = spillover_kernel(net.pairs, net.n, prm.trade_decay_km, 1.0,
+                                             self.pair_barrier, prm.kernel_cutoff)
+
+    def _year_zero(self) -> None:
+        """Runs services, production and accounts once, without innovation or migration.
+
+        Lagged quantities (last year's output by sector, wage bill, value added, emissions,
+        taxes) start from full use of capacity; demand from outside the cluster is set to
+        `export_share` of that output. Patents of year 0 are their expected values.
+        """
+        f, prm, sec, n = self.firms, self.params, self.sectors, self.net.n
+        jobs = group_sum(f.place, f.labour, n)
+        self.reference_productivity = float((f.productivity * f.labour).sum() / f.labour.sum())
+        f.capacity = (prm.output_scale * f.productivity * f.labour ** prm.labour_elasticity
+                      * f.capital ** (1 - prm.labour_elasticity))
+        f.demand = f.capacity.copy()
+        f.output = f.capacity.copy()
+        f.value_added = f.output * sec.value_added_share[f.sector]
+        f.emissions = firm.carbon_intensity(self) * f.output
+        self.last = firm.place_year(self)
+        self.last.wage_bill = jobs * prm.wage_base
+        self.export_demand = prm.export_share * group_sum(f.sector, f.capacity, sec.n)
+        f.revenue = f.output * (1 + prm.position_premium * f.position)
+        cell = f.place * sec.n + f.sector
+        self.firm_knowledge = group_sum(cell, f.rd_share * f.revenue, n * sec.n).reshape(n, -1) \
+            / max(prm.knowledge_depreciation, 1e-9)
+        gov = self.governments
+        gov.tax_revenue = prm.vat_rate * self.last.value_added
+        # Public services start at the stock this spending would sustain.
+        gov.public_services = gov.tax_revenue * gov.public_services_share \
+            / max(prm.public_services_depreciation, 1e-9)
+        government.allocate_budget(self)
+        government.set_initial_reserves(
+            self, prm.extraction_per_output * self.last.resource_output)
+        service.provide_services(self)
+        firm.produce_and_trade(self)
+        f.rd_own = f.rd_share * f.revenue
+        f.patents = prm.patents_per_rd * f.rd_own
+        firm.settle_accounts(self)
+        self.step_flows["innovation"] = firm.knowledge_flows(self)
+        self.step_counts = {k: np.zeros(n) for k in ("exits", "entries", "relocations_in",
+                                                      "relocations_out")}
+        self.measure(self)
+
+    # --- running ------------------------------------------------------------------------
+    def step(self) -> None:
+        """Runs one year: the phases in order (see the module docstring)."""
+        self.step_flows = {}
+        for phase in self.phases:
+            started = wallclock.perf_counter()
+            phase(self)
+            name = getattr(phase, "__name__", str(phase))
+            self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) \
+                + wallclock.perf_counter() - started
+        self.datacollector.collect(self)
+        if self.horizon is not None and self.time >= self.horizon:
+            self.running = False
+
+    @property
+    def year(self) -> int:
+        """Years completed (0 after construction)."""
+        return int(round(self.time))
+
+    @staticmethod
+    def measure(model: ClusterModel) -> None:
+        """Step 7: records the year's per-place, per-edge and cluster measures."""
+        model._record_year()
+
+    def _record_year(self) -> None:
+        net, n = self.net, self.net.n
+        self.last = firm.place_year(self)
+        totals = place_totals(self)
+        places = score_groups(totals, np.arange(n), n)
+        flows = self.step_flows
+        received = {
+            # Orders from other places: the demand that radiates along the industry chain.
+            "inflow_industry": _sent(flows["industry"]),
+            "inflow_innovation": _received(flows["innovation"]),
+            "inflow_service": _received(flows["service"]),
+            # Knowledge absorbed from everything within reach, the place's own included.
+            "spillover_innovation": np.asarray(flows["innovation"].sum(axis=1)).ravel(),
+        }
+        g = self.governments
+        record = {
+            "step": np.full(n, self.year), "place": np.arange(n), **places,
+            "wage": g.wage.copy(), "budget": g.budget.copy(), "enforcement": g.enforcement.copy(),
+            "migration_in": g.migration_in.copy(), "migration_out": g.migration_out.copy(),
+            "resource_type": g.resource_type.copy(), "reserves": g.reserves.copy(),
+            **received,
+            **{k: v.copy() for k, v in self.step_counts.items()},
+        }
+        self._records.append(record)
+        tiers = score_groups(totals, net.tier.astype(np.int64), len(Tier))
+        whole = score_groups(totals, np.zeros(n, dtype=np.int64), 1)
+        cluster: dict[str, float] = {"step": self.year}
+        for key, value in whole.items():
+            cluster[key] = float(value[0])
+        for t in Tier:
+            for key in ("D", "C", "T", *(f"score_{s}" for s in SUBSYSTEMS)):
+                cluster[f"{key}_{t.name.lower()}"] = float(tiers[key][t])
+            in_tier = net.tier == t
+            for key, v in received.items():
+                cluster[f"{key}_{t.name.lower()}"] = float(v[in_tier].mean()) if in_tier.any() else 0.0
+        for key, v in self.step_counts.items():
+            cluster[key] = float(v.sum())
+        self._cluster_records.append(cluster)
+        if self.record_flows:
+            self._flow_records.append(self._flow_rows())
+
+    def _flow_rows(self) -> pd.DataFrame:
+        frames = []
+        for chain in Chain:
+            flows = self.step_flows.get(chain.name.lower())
+            if flows is None:
+                continue
+            coo = sp.coo_matrix(flows)
+            keep = (coo.row != coo.col) & (coo.data > 0)
+            frames.append(pd.DataFrame({
+                "step": np.full(keep.sum(), self.year, dtype=np.int64),
+                "source": coo.col[keep].astype(np.int64), "target": coo.row[keep].astype(np.int64),
+                "chain": chain.name.lower(), "volume": coo.data[keep],
+            }))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def run(self, steps: int) -> None:
+        """Runs ``steps`` more years (ignores the horizon)."""
+        if not isinstance(steps, int | np.integer) or steps < 0:
+            raise ParameterError("steps", steps, "a whole number >= 0")
+        for _ in range(steps):
+            self.step()
+
+    # --- handles --------------------------------------------------------------------------
+    def add_firm_handles(self, uids: np.ndarray) -> None:
+        """Creates Mesa agents for new firms (when handles are on)."""
+        if self.firm_handles:
+            for uid in uids:
+                self._firm_agents[int(uid)] = Firm(self, int(uid))
+
+    def remove_firm_handles(self, uids: np.ndarray) -> None:
+        """Removes the Mesa agents of firms that left (when handles are on)."""
+        if self.firm_handles:
+            for uid in uids:
+                self._firm_agents.pop(int(uid)).remove()
+
+    # --- outputs ----------------------------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Returns the tidy ``places``, ``flows`` and ``cluster`` tables recorded so far.
+
+        ``places``: one row per place and step (names, tier, totals, indicators, subsystem
+        scores, C, T, D, spillover received per chain, entries, exits, relocations).
+        ``flows``: one row per (step, source, target, chain) with volume > 0, source != target.
+        ``cluster``: one row per step with cluster and per-tier aggregates, scores and D.
+        """
+        places = pd.DataFrame({k: np.concatenate([r[k] for r in self._records])
+                               for k in self._records[0]})
+        names = np.asarray(self.net.names)
+        tier_names = np.array([t.name.lower() for t in Tier])
+        places.insert(2, "place_name", names[places["place"]])
+        places.insert(3, "tier", tier_names[self.net.tier[places["place"]]])
+        places["coupling_variant"] = COUPLING_VARIANT
+        flows = (pd.concat(self._flow_records, ignore_index=True) if self._flow_records
+                 else pd.DataFrame(columns=["step", "source", "target", "chain", "volume"]))
+        if len(flows):
+            flows.insert(3, "source_name", names[flows["source"]])
+            flows.insert(4, "target_name", names[flows["target"]])
+        cluster = pd.DataFrame(self._cluster_records)
+        cluster["coupling_variant"] = COUPLING_VARIANT
+        return {"places": places, "flows": flows, "cluster": cluster}
+
+    def manifest(self) -> dict[str, Any]:
+        """Returns what identifies this run: parameters, seed, versions, sizes, timings."""
+        import dataclasses
+
+        return {
+            "chainweave_version": __version__,
+            "mesa_version": mesa.__version__,
+            "numpy_version": np.__version__,
+            "seed": None if self.seed is None else int(self.seed),
+            "steps": self.year,
+            "places": self.net.n,
+            "firms_final": len(self.firms),
+            "sectors": list(self.sectors.names),
+            "params": {k: (list(v) if isinstance(v, tuple) else v)
+                       for k, v in dataclasses.asdict(self.params).items()},
+            "coupling_variant": COUPLING_VARIANT,
+            "setup_seconds": self.setup_seconds,
+            "phase_seconds": self.phase_seconds,
+        }
+
+
+def _received(flows: sp.csr_matrix | None) -> np.ndarray:
+    """Returns, per place, what it received from other places (row sums off the diagonal)."""
+    if flows is None:
+        return np.zeros(0)
+    return np.asarray(flows.sum(axis=1)).ravel() - flows.diagonal()
+
+
+def _sent(flows: sp.csr_matrix | None) -> np.ndarray:
+    """Returns, per place, what it sent to other places (column sums off the diagonal)."""
+    if flows is None:
+        return np.zeros(0)
+    return np.asarray(flows.sum(axis=0)).ravel() - flows.diagonal()
