@@ -288,13 +288,15 @@ class ModelParams:
             lo, hi = f.metadata["range"]
             value = getattr(self, f.name)
             items = value if isinstance(value, tuple) else (value,)
+            unit = "" if f.metadata["unit"] == "1" else f" {f.metadata['unit']}"
+            expected = f"a number in [{lo:g}, {hi:g}]{unit}"
             if isinstance(value, tuple) and len(value) != 3:
                 raise ParameterError(f.name, value, "three values (core, secondary, county)")
             for item in items:
                 if isinstance(item, bool) or not isinstance(item, int | float | np.number):
-                    raise ParameterError(f.name, value, f"a number in [{lo}, {hi}] {f.metadata['unit']}")
+                    raise ParameterError(f.name, value, expected)
                 if not (lo <= item <= hi) or (math.isnan(item)):
-                    raise ParameterError(f.name, value, f"a number in [{lo}, {hi}] {f.metadata['unit']}")
+                    raise ParameterError(f.name, value, expected)
             if isinstance(f.default, int) and not isinstance(f.default, bool) and value != int(value):
                 raise ParameterError(f.name, value, "a whole number")
         shares = sum(getattr(self, name) for name in POLICY_SHARES)

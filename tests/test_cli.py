@@ -1,0 +1,70 @@
+"""The command line: `run` writes whole results; bad arguments give one line and exit 2."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chainweave.cli import main
+from chainweave.results import read_results
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_run_writes_three_tables_and_a_manifest(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["run", "--steps", "3", "--seed", "2", "--out", str(out), "--set", "n_firms=400"]) == 0
+    tables, manifest = read_results(out)
+    assert set(tables) == {"places", "flows", "cluster"}
+    assert tables["cluster"]["step"].tolist() == [0, 1, 2, 3]
+    assert (tables["places"]["seed"] == 2).all()
+    assert manifest["seed"] == 2 and manifest["params"]["n_firms"] == 400
+    for name in ("places", "flows", "cluster"):
+        csv = pd.read_csv(out / f"{name}.csv")
+        assert len(csv) == len(tables[name])
+    printed = capsys.readouterr().out
+    assert "step 3" in printed and "D county" in printed
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["run", "--steps", "-2"], "--steps"),
+        (["run", "--set", "n_firms=-4"], "n_firms"),
+        (["run", "--set", "rd_subsidy_share=1.5"], "rd_subsidy_share"),
+        (["run", "--set", "nonsense=1"], "nonsense"),
+        (["run", "--set", "no-equals-sign"], "--set"),
+        (["run", "--seed", "abc"], "--seed"),
+        (["explode"], "explode"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(tmp_path, capsys, argv, field):
+    out = tmp_path / "never"
+    assert main([*argv, "--out", str(out)] if argv[0] == "run" else argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and field in err[0]
+    assert not out.exists()
+
+
+def test_script_reports_errors_without_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "run", "--set", "barrier_between=2", "--out",
+         str(tmp_path / "x")], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "run.py: error: barrier_between: got 2; expected a number in [0, 1]"]
+    assert not (tmp_path / "x").exists()
+
+
+def test_manifest_is_valid_json_written_last(tmp_path):
+    out = tmp_path / "r"
+    assert main(["run", "--steps", "1", "--out", str(out), "--set", "n_firms=300"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in manifest["files"]:
+        assert (out / name).stat().st_mtime <= (out / "manifest.json").stat().st_mtime
+    assert not list(out.glob(".*"))  # no temporary files left behind
