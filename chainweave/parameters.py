@@ -251,7 +251,7 @@ class ModelParams:
         0.5, 0.0, 10.0, "1", "resource firms' productivity ~ (reserves/initial)^this"
     )
     reserve_years: float = _p(
-        40.0, 1.0, 1e4, "yr", "step-0 reserves / step-0 extraction of a growing resource place"
+        40.0, 1.0, 1e4, "yr", "years the step-0 reserves of a resource place last at step-0 extraction"
     )
 
     # --- policy levers (defaults: off / status quo) ----------------------------------------
