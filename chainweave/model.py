@@ -111,6 +111,8 @@ class ClusterModel(mesa.Model):
 
         self.governments = self._initial_governments()
         self.firms = firm.initial_firms(self)
+        self.enterprises_per_firm = (prm.enterprises_per_person * self.net.population.sum()
+                                     / max(len(self.firms), 1))
         self.institutes = self._initial_institutes()
         self.providers = self._initial_providers()
         self.update_kernels()
@@ -198,7 +200,8 @@ class ClusterModel(mesa.Model):
                 eff = np.ones(len(place))
             parts.append((place, np.full(len(place), kind), weight, eff))
         place, kind, weight, eff = (np.concatenate(cols) for cols in zip(*parts, strict=True))
-        return ProviderTable(place=place, kind=kind, capacity_weight=weight, effectiveness=eff)
+        return ProviderTable(place=place, kind=kind, capacity_weight=weight,
+                             base_effectiveness=eff, effectiveness=eff)
 
     def update_kernels(self) -> None:
         """Recomputes barriers and kernels (after a change in collaboration or parameters)."""
@@ -212,11 +215,12 @@ class ClusterModel(mesa.Model):
                                              self.pair_barrier, prm.kernel_cutoff)
 
     def _year_zero(self) -> None:
-        """Runs services, production and accounts once, without innovation or migration.
+        """Runs year 0: budgets, services, knowledge, production and accounts, no migration.
 
         Lagged quantities (last year's output by sector, wage bill, value added, emissions,
-        taxes) start from full use of capacity; demand from outside the cluster is set to
-        `export_share` of that output. Patents of year 0 are their expected values.
+        taxes) start from full use of capacity; demand from outside the cluster per sector is
+        the larger of `export_share` of that output and what the cluster's own demand leaves
+        unsold, so year 0 starts near balance. Firms' patents of year 0 are expected values.
         """
         f, prm, sec, n = self.firms, self.params, self.sectors, self.net.n
         jobs = group_sum(f.place, f.labour, n)
@@ -229,23 +233,33 @@ class ClusterModel(mesa.Model):
         f.emissions = firm.carbon_intensity(self) * f.output
         self.last = firm.place_year(self)
         self.last.wage_bill = jobs * prm.wage_base
-        self.export_demand = prm.export_share * group_sum(f.sector, f.capacity, sec.n)
+        capacity = group_sum(f.sector, f.capacity, sec.n)
+        domestic = (prm.consumption_share * self.last.wage_bill.sum() * sec.final_demand_share
+                    + sec.io @ capacity)
+        self.export_demand = np.maximum(prm.export_share * capacity, capacity - domestic)
         f.revenue = f.output * (1 + prm.position_premium * f.position)
         cell = f.place * sec.n + f.sector
         self.firm_knowledge = group_sum(cell, f.rd_share * f.revenue, n * sec.n).reshape(n, -1) \
             / max(prm.knowledge_depreciation, 1e-9)
         gov = self.governments
         gov.tax_revenue = prm.vat_rate * self.last.value_added
+        # A first pass of production and accounts gives each firm its demand and each
+        # government the taxes a normal year brings; state is then set for the recorded year.
+        firm.produce_and_trade(self)
+        f.labour_desired = f.labour.copy()
+        firm.fund_rd(self)  # sets own R&D, a cost in the accounts
+        gov.tax_revenue = firm.firm_accounts(self).taxes_by_place(f.place, n)
         # Public services start at the stock this spending would sustain.
         gov.public_services = gov.tax_revenue * gov.public_services_share \
             / max(prm.public_services_depreciation, 1e-9)
         government.allocate_budget(self)
+        service.upgrade_incubators(self)
         government.set_initial_reserves(
             self, prm.extraction_per_output * self.last.resource_output)
         service.provide_services(self)
         firm.produce_and_trade(self)
-        f.rd_own = f.rd_share * f.revenue
-        f.patents = prm.patents_per_rd * f.rd_own
+        institute.produce_knowledge(self)
+        f.patents = prm.patents_per_rd * firm.fund_rd(self)
         firm.settle_accounts(self)
         self.step_flows["innovation"] = firm.knowledge_flows(self)
         self.step_counts = {k: np.zeros(n) for k in ("exits", "entries", "relocations_in",

@@ -59,6 +59,9 @@ class ModelParams:
 
     # --- size and horizon -------------------------------------------------------------
     n_firms: int = _p(5_000, 1, 1e9, "firms", "firms at step 0, placed by population")
+    enterprises_per_person: float = _p(
+        0.031, 1e-9, 1.0, "enterprises/person", "real enterprises per resident (what a model firm stands for)"
+    )
     institutes_per_tier: tuple[int, int, int] = _p(
         (40, 8, 1), 0, 1e6, "institutes", "research institutes per core, secondary, county place"
     )
@@ -67,10 +70,10 @@ class ModelParams:
         (4, 1, 0), 0, 1e6, "funds", "venture-capital funds per place by tier"
     )
     incubators_per_tier: tuple[int, int, int] = _p(
-        (8, 3, 1), 0, 1e6, "incubators", "incubators per place by tier"
+        (60, 20, 3), 0, 1e6, "incubators", "incubators per place by tier"
     )
     intermediaries_per_tier: tuple[int, int, int] = _p(
-        (6, 2, 0), 0, 1e6, "offices", "technology-transfer intermediaries per place by tier"
+        (30, 6, 0), 0, 1e6, "offices", "technology-transfer intermediaries per place by tier"
     )
 
     # --- spillover kernel (network.py) ------------------------------------------------
@@ -128,7 +131,7 @@ class ModelParams:
     consumption_share: float = _p(0.6, 0.0, 1.0, "1", "share of wages spent on final goods")
     export_growth: float = _p(0.04, -0.5, 0.5, "1/yr", "growth of demand from outside the cluster")
     export_share: float = _p(
-        0.35, 0.0, 0.95, "1", "share of step-0 output sold outside the cluster"
+        0.35, 0.0, 0.95, "1", "least share of step-0 output sold outside the cluster"
     )
     trade_decay_km: float = _p(250.0, 1.0, 1e5, "km", "e-folding distance of goods sourcing")
     competitiveness_exponent: float = _p(
@@ -158,7 +161,9 @@ class ModelParams:
     vc_capacity_per_gdp: float = _p(
         0.004, 0.0, 1.0, "1", "venture-capital capacity of a place's funds / local value added"
     )
-    vc_ticket: float = _p(2.0, 0.0, 1e6, "M yuan", "venture investment sought by a young high-tech firm")
+    vc_ticket: float = _p(
+        2.0, 0.0, 1e6, "M yuan", "venture investment sought by a young high-tech enterprise"
+    )
     young_age: int = _p(3, 0, 100, "yr", "age below which a firm counts as a startup")
     service_reach: float = _p(
         1.0, 0.0, 10.0, "1", "multiplier of the kernel for services sought in other places"
@@ -166,19 +171,19 @@ class ModelParams:
 
     # --- incubators and intermediaries -------------------------------------------------
     incubator_capacity_per_tier: tuple[float, float, float] = _p(
-        (40.0, 20.0, 8.0), 0.0, 1e9, "startups", "startups one incubator can host, by tier"
+        (80.0, 50.0, 30.0), 0.0, 1e9, "startups", "startups (enterprises) one incubator can host, by tier"
     )
     incubator_effectiveness: float = _p(
-        0.35, 0.0, 1.0, "1", "0 = landlord only ('a formality'), 1 = full incubation"
+        0.35, 0.0, 1.0, "1", "without upgrade spending: 0 = landlord ('a formality'), 1 = full"
     )
     incubator_support: float = _p(
-        1.0, 0.0, 1e6, "M yuan", "net-worth support to an incubated startup at full effectiveness"
+        0.1, 0.0, 1e6, "M yuan", "support per incubated startup enterprise at full effectiveness"
     )
     incubation_entry_boost: float = _p(
         1.0, 0.0, 100.0, "1", "entry multiplier per unit incubation coverage"
     )
     intermediary_capacity: float = _p(
-        50.0, 0.0, 1e9, "firms", "firms one intermediary can serve"
+        2000.0, 0.0, 1e9, "enterprises", "enterprises one intermediary can serve"
     )
     intermediary_effectiveness: float = _p(0.5, 0.0, 1.0, "1", "quality of intermediaries")
     intermediary_boost: float = _p(
@@ -232,7 +237,6 @@ class ModelParams:
     profit_tax_rate: float = _p(0.25, 0.0, 1.0, "1", "corporate income tax")
     exit_hazard: float = _p(0.02, 0.0, 1.0, "1/yr", "baseline yearly exit probability")
     entry_rate: float = _p(0.03, 0.0, 10.0, "1/yr", "entrants per incumbent per year")
-    entrant_equity: float = _p(0.5, 0.0, 1e6, "M yuan", "net worth of an entrant")
     relocation_rate: float = _p(
         0.15, 0.0, 1.0, "1/yr", "max yearly probability that a pushed firm relocates"
     )
@@ -280,7 +284,7 @@ class ModelParams:
         50.0, 1e-9, 1e9, "yuan/t CO2", "enforcement spend per t CO2 that yields level 0.5"
     )
     incubator_upgrade_cost: float = _p(
-        20.0, 1e-9, 1e9, "M yuan", "incubator spending that closes half the effectiveness gap"
+        1.0, 1e-9, 1e9, "M yuan/startup/yr", "yearly spending per hosted startup closing half the quality gap"
     )
 
     def __post_init__(self) -> None:

@@ -226,13 +226,9 @@ def innovate(model: ClusterModel) -> None:
     knowledge useful to its sector reachable through the kernel per worker of its place, c
     intermediary coverage and e their effectiveness, A grows by the transfer gain.
     """
-    f, g, prm, rng, n = model.firms, model.governments, model.params, model.rng, model.net.n
+    f, prm, rng, n = model.firms, model.params, model.rng, model.net.n
     m = len(f)
-    f.rd_own = f.rd_share * f.revenue
-    own_here = group_sum(f.place, f.rd_own, n)
-    f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * f.rd_own, own_here[f.place],
-                             out=np.zeros(m), where=own_here[f.place] > 0)
-    rd = f.rd_own + f.rd_subsidy
+    rd = fund_rd(model)
     cell = f.place * model.sectors.n + f.sector
     model.firm_knowledge = ((1 - prm.knowledge_depreciation) * model.firm_knowledge
                             + group_sum(cell, rd, model.firm_knowledge.size).reshape(n, -1))
@@ -267,6 +263,20 @@ def innovate(model: ClusterModel) -> None:
     f.productivity = np.where(f.transferred, f.productivity * (1 + prm.transfer_gain),
                               f.productivity)
     model.step_flows["innovation"] = knowledge_flows(model)
+
+
+def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
+    """Sets firms' own R&D and subsidy for the year; returns their total R&D (M yuan).
+
+    Own R&D = R&D share x last revenue; the place's subsidy pool is split over its firms in
+    proportion to own R&D (firms that do no R&D get no subsidy).
+    """
+    f, g, n = model.firms, model.governments, model.net.n
+    f.rd_own = f.rd_share * f.revenue
+    own_here = group_sum(f.place, f.rd_own, n)
+    f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * f.rd_own, own_here[f.place],
+                             out=np.zeros(len(f)), where=own_here[f.place] > 0)
+    return f.rd_own + f.rd_subsidy
 
 
 def _beta_from_uniform(u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -373,27 +383,53 @@ def carbon_intensity(model: ClusterModel) -> NDArray[np.float64]:
     return sec.carbon_intensity[f.sector] * relative ** model.params.productivity_cleanliness
 
 
-def settle_accounts(model: ClusterModel) -> None:
-    """Step 6a: emissions, costs, profits and taxes; capital depreciates, debt is repaid.
+@dataclass
+class FirmAccounts:
+    """One year's accounts of every firm (M yuan; emissions in t CO2)."""
+
+    emissions: NDArray[np.float64]
+    emission_cost: NDArray[np.float64]
+    vat: NDArray[np.float64]
+    profit: NDArray[np.float64]
+    profit_tax: NDArray[np.float64]
+
+    def taxes_by_place(self, place: NDArray[np.int64], n_places: int) -> NDArray[np.float64]:
+        """Returns what each place's government collects: VAT, profit tax, emission payments."""
+        return group_sum(place, self.vat + self.profit_tax + self.emission_cost, n_places)
+
+
+def firm_accounts(model: ClusterModel) -> FirmAccounts:
+    """Returns the year's accounts of every firm from its output, costs and balance sheet.
 
     E = intensity x output. Emission cost = (carbon price + enforcement level x compliance
     cost) x E. Profit = VA (1 - vat) - wages - interest x debt - depreciation x K - emission
-    cost - own R&D. Net worth += profit - profit tax. Taxes (VAT, profit tax, emission
-    payments) are the place's revenue for next year's budget.
+    cost - own R&D. Profit tax on positive profit.
     """
-    f, g, prm, n = model.firms, model.governments, model.params, model.net.n
-    f.emissions = carbon_intensity(model) * f.output
+    f, g, prm = model.firms, model.governments, model.params
+    emissions = carbon_intensity(model) * f.output
     per_tonne = prm.carbon_price + g.enforcement[f.place] * prm.enforcement_cost
-    emission_cost = per_tonne * f.emissions / 1e6
+    emission_cost = per_tonne * emissions / 1e6
     vat = prm.vat_rate * np.maximum(f.value_added, 0.0)
-    f.profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
-                - prm.depreciation_rate * f.capital - emission_cost - f.rd_own)
-    profit_tax = prm.profit_tax_rate * np.maximum(f.profit, 0.0)
-    f.net_worth += f.profit - profit_tax
+    profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
+              - prm.depreciation_rate * f.capital - emission_cost - f.rd_own)
+    return FirmAccounts(emissions=emissions, emission_cost=emission_cost, vat=vat, profit=profit,
+                        profit_tax=prm.profit_tax_rate * np.maximum(profit, 0.0))
+
+
+def settle_accounts(model: ClusterModel) -> None:
+    """Step 6a: books the year's `firm_accounts`; capital depreciates, debt is repaid.
+
+    Net worth += profit - profit tax; K <- (1 - delta) K; debt <- (1 - repayment) debt; age + 1.
+    Taxes (VAT, profit tax, emission payments) are the place's revenue for next year's budget.
+    """
+    f, prm = model.firms, model.params
+    accounts = firm_accounts(model)
+    f.emissions, f.profit = accounts.emissions, accounts.profit
+    f.net_worth += accounts.profit - accounts.profit_tax
     f.capital *= 1 - prm.depreciation_rate
     f.debt *= 1 - prm.debt_repayment_rate
     f.age += 1
-    g.tax_revenue = group_sum(f.place, vat + profit_tax + emission_cost, n)
+    model.governments.tax_revenue = accounts.taxes_by_place(f.place, model.net.n)
 
 
 def exit_enter_relocate(model: ClusterModel) -> None:
@@ -408,7 +444,8 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     enforcement; a pushed firm moves to a child place drawn uniformly.
     Entry: entrants per place and sector ~ Poisson(rate x incumbents x (1 + boost x incubation
     coverage x quality) x 2 x profitable share); an entrant copies its cell's mean productivity
-    with log-normal noise (sigma 0.1), half its mean labour, and starts with fixed equity.
+    with log-normal noise (sigma 0.1), half its mean labour, and the step-0 balance sheet
+    (capital per worker, 40% equity).
     """
     f, g, prm, sec, rng, net = (model.firms, model.governments, model.params, model.sectors,
                                 model.rng, model.net)
@@ -466,8 +503,8 @@ def _enter(model: ClusterModel) -> None:
         place=new_cell // sec.n, sector=sector,
         productivity=mean_a[new_cell] * rng.lognormal(0.0, 0.1, k),
         labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
-        net_worth=np.full(k, prm.entrant_equity),
-        debt=np.maximum(labour * prm.capital_per_worker - prm.entrant_equity, 0.0),
+        net_worth=0.4 * labour * prm.capital_per_worker,
+        debt=0.6 * labour * prm.capital_per_worker,
         rd_share=sec.rd_share[sector],
         position=np.full(k, prm.tier_position[2]),
     )

@@ -36,14 +36,16 @@ class ProviderTable(ColumnTable):
     """One row per service provider.
 
     ``capacity_weight`` is the provider's share of its kind's capacity in its place (banks,
-    funds), or its own capacity (incubators: startups hosted; intermediaries: firms served).
+    funds), or its own capacity (incubators: startups hosted; intermediaries: enterprises
+    served), counted in real enterprises, not model firms.
     """
 
     COLUMNS: ClassVar[dict[str, type]] = {
         "place": np.int64,
         "kind": np.int8,  # ServiceKind
         "capacity_weight": np.float64,
-        "effectiveness": np.float64,  # [0, 1]
+        "base_effectiveness": np.float64,  # [0, 1], without government upgrade spending
+        "effectiveness": np.float64,  # [0, 1], this year
         "served": np.float64,  # M yuan lent or invested, startups hosted, firms served
     }
 
@@ -82,10 +84,12 @@ def provide_services(model: ClusterModel) -> None:
     -delta, 0.3) with d its last demand and y its capacity; it funds I* from up to a share of
     its net worth and asks banks for the rest. Places source credit from banks by the
     `gravity_flows` rule over the kernel, limited by each bank place's capacity.
-    Venture capital: each young high-tech firm seeks a fixed ticket, sourced the same way.
+    Venture capital: each young high-tech enterprise seeks a fixed ticket, sourced the same way.
     Incubation: a startup is hosted with probability min(1, reachable places / startups) and
-    then receives support * effectiveness as equity. Intermediation: coverage
-    min(1, reachable capacity / firms) is stored for the transfer odds of step 4.
+    then receives support * quality per enterprise as equity. Intermediation: coverage
+    min(1, reachable capacity / enterprises) is stored for the transfer odds of step 4.
+    Startups and firms are counted in real enterprises (model firms x enterprises per firm), so
+    coverage does not depend on how many model firms represent the cluster.
     """
     f, prm, n = model.firms, model.params, model.net.n
     kernel = prm.service_reach * model.kernel
@@ -103,7 +107,7 @@ def provide_services(model: ClusterModel) -> None:
     f.capital += np.minimum(desired, internal + f.credit)
 
     seeks_vc = model.sectors.high_tech[f.sector] & (f.age < prm.young_age)
-    vc_asked = np.where(seeks_vc, prm.vc_ticket, 0.0)
+    vc_asked = np.where(seeks_vc, prm.vc_ticket * model.enterprises_per_firm, 0.0)
     vc_flows = gravity_flows(group_sum(f.place, vc_asked, n),
                              capacity_by_place(model, ServiceKind.VENTURE_CAPITAL), kernel,
                              cap_by_supply=True)
@@ -112,15 +116,16 @@ def provide_services(model: ClusterModel) -> None:
     f.capital += f.venture_capital
 
     young = f.age < prm.young_age
-    startups = group_sum(f.place, young.astype(float), n)
+    startups = group_sum(f.place, young.astype(float), n) * model.enterprises_per_firm
     places = reachable_capacity(model, capacity_by_place(model, ServiceKind.INCUBATOR))
     coverage = np.divide(places, startups, out=np.zeros(n), where=startups > 0).clip(0, 1)
     f.incubated = young & (model.rng.random(len(f)) < coverage[f.place])
     quality = incubation_quality(model)
-    f.net_worth += np.where(f.incubated, prm.incubator_support * quality[f.place], 0.0)
+    f.net_worth += np.where(
+        f.incubated, prm.incubator_support * model.enterprises_per_firm * quality[f.place], 0.0)
     model.incubation_quality = quality
 
-    firms_here = group_sum(f.place, None, n)
+    firms_here = group_sum(f.place, None, n) * model.enterprises_per_firm
     desks = reachable_capacity(model, capacity_by_place(model, ServiceKind.INTERMEDIARY))
     model.intermediary_coverage = np.divide(desks, firms_here, out=np.zeros(n),
                                             where=firms_here > 0).clip(0, 1)
@@ -141,16 +146,20 @@ def incubation_quality(model: ClusterModel) -> NDArray[np.float64]:
 
 
 def upgrade_incubators(model: ClusterModel) -> None:
-    """Government incubator spending raises the effectiveness of its place's incubators.
+    """Step 1b: this year's incubator spending sets the effectiveness of the place's incubators.
 
-    e <- e + (1 - e) * s / (s + c), with s the place's incubator spending (M yuan) and c the
-    spending that closes half the gap to full effectiveness.
+    e = e_base + (1 - e_base) * s / (s + c * H), with s the place's incubator spending (M yuan),
+    H the startups its incubators can host and c the yearly spending per hosted startup that
+    closes half the gap to full incubation. Quality lasts as long as the spending.
     """
-    s = model.providers
+    s, n = model.providers, model.net.n
     mask = s.kind == ServiceKind.INCUBATOR
-    spend = model.governments.incubator_spend[s.place[mask]]
-    gain = spend / (spend + model.params.incubator_upgrade_cost)
-    s.effectiveness[mask] += (1.0 - s.effectiveness[mask]) * gain
+    places = group_sum(s.place[mask], s.capacity_weight[mask], n)
+    spend = model.governments.incubator_spend
+    need = model.params.incubator_upgrade_cost * places
+    gain = np.divide(spend, spend + need, out=np.zeros(n), where=(spend + need) > 0)[s.place[mask]]
+    base = s.base_effectiveness[mask]
+    s.effectiveness[mask] = base + (1.0 - base) * gain
 
 
 def _granted_ratio(flows: sp.csr_matrix, asked: NDArray[np.float64]) -> NDArray[np.float64]:
