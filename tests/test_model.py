@@ -174,3 +174,23 @@ def test_lower_barriers_raise_counties_received_spillover(baseline_runs):
         open_row = _final(seed, barrier_between=0.1)
         assert open_row["inflow_innovation_county"] > row["inflow_innovation_county"]
         assert open_row["spillover_innovation_county"] > row["spillover_innovation_county"]
+
+
+def test_results_do_not_depend_on_how_many_model_firms_represent_the_cluster():
+    # A model firm stands for enterprises_per_person x residents / n_firms enterprises; odds
+    # and service coverage use intensities and real enterprise counts, so the cluster's scores
+    # and value added barely move when the same cluster is represented by 4x more firms.
+    graph = synthetic_cluster(1, 3, 4, seed=0)
+
+    def mean_final(n_firms):
+        rows = []
+        for seed in range(3):
+            model = ClusterModel(graph=graph, rng=seed, n_firms=n_firms, record_flows=False)
+            model.run(5)
+            rows.append(model.tables()["cluster"].iloc[-1])
+        return pd.DataFrame(rows).mean(numeric_only=True)
+
+    small, large = mean_final(1500), mean_final(6000)
+    for col in ("D", "score_industry", "score_innovation", "score_service", "score_urbanization"):
+        assert abs(small[col] - large[col]) < 0.04, col
+    assert large["value_added"] == pytest.approx(small["value_added"], rel=0.05)
