@@ -92,8 +92,7 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         "public_services": g.public_services.copy(),
         "firms": firms,
         "incubation_weight": firms * model.incubation_coverage * model.incubation_quality,
-        "intermediation_weight": firms * model.intermediary_coverage
-        * model.params.intermediary_effectiveness,
+        "intermediation_weight": firms * model.intermediary_coverage * model.intermediation_quality,
         "employment": group_sum(f.place, f.labour, n),
         "emissions": group_sum(f.place, f.emissions, n),
         "labour_supply": g.labour_supply.copy(),

@@ -70,10 +70,10 @@ class ModelParams:
         (4, 1, 0), 0, 1e6, "funds", "venture-capital funds per place by tier"
     )
     incubators_per_tier: tuple[int, int, int] = _p(
-        (60, 20, 3), 0, 1e6, "incubators", "incubators per place by tier"
+        (250, 30, 3), 0, 1e6, "incubators", "incubators per place by tier"
     )
     intermediaries_per_tier: tuple[int, int, int] = _p(
-        (30, 6, 0), 0, 1e6, "offices", "technology-transfer intermediaries per place by tier"
+        (150, 15, 1), 0, 1e6, "offices", "technology-transfer intermediaries per place by tier"
     )
 
     # --- spillover kernel (network.py) ------------------------------------------------
@@ -120,6 +120,9 @@ class ModelParams:
         (0.5, 0.35, 0.2), 0.0, 1.0, "1", "step-0 mean value-chain position by tier"
     )
     employment_rate: float = _p(0.92, 0.0, 1.0, "1", "step-0 employed / labour force")
+    primary_output_per_km2: float = _p(
+        4.0, 0.0, 1e6, "M yuan/km2", "most primary-industry output a place's land yields"
+    )
     labour_elasticity: float = _p(0.6, 0.05, 0.95, "1", "alpha in Y = A L^alpha K^(1-alpha)")
     wage_base: float = _p(0.08, 1e-6, 10.0, "M yuan/worker/yr", "wage at reference productivity")
     wage_productivity_passthrough: float = _p(
@@ -150,8 +153,8 @@ class ModelParams:
     investment_accelerator: float = _p(
         0.5, 0.0, 5.0, "1", "desired capital growth per unit of excess demand"
     )
-    internal_finance_share: float = _p(
-        0.1, 0.0, 1.0, "1", "share of positive net worth usable to fund investment"
+    target_leverage: float = _p(
+        0.6, 0.0, 0.99, "1", "debt / capital firms borrow to keep (also the step-0 balance sheet)"
     )
     interest_rate: float = _p(0.045, 0.0, 1.0, "1/yr", "loan rate")
     debt_repayment_rate: float = _p(0.2, 0.0, 1.0, "1/yr", "share of debt repaid each year")

@@ -146,11 +146,12 @@ def initial_firms(model: ClusterModel) -> FirmTable:
     productivity = (sec.base_productivity[sector] * np.asarray(prm.tier_productivity)[tier]
                     * rng.lognormal(0.0, 0.15, len(place)))
     capital = labour * prm.capital_per_worker
+    debt = prm.target_leverage * capital * (1 - prm.debt_repayment_rate)  # after last repayment
     position = np.clip(np.asarray(prm.tier_position)[tier] + rng.uniform(-0.1, 0.1, len(place)),
                        0, 1)
     return FirmTable(
         place=place, sector=sector, productivity=productivity, labour=labour,
-        labour_desired=labour, capital=capital, net_worth=0.4 * capital, debt=0.6 * capital,
+        labour_desired=labour, capital=capital, debt=debt, net_worth=capital - debt,
         rd_share=np.clip(sec.rd_share[sector] * rng.lognormal(0, 0.3, len(place)), 0, 0.3),
         position=position, age=rng.integers(0, 30, len(place)),
     )
@@ -256,7 +257,7 @@ def innovate(model: ClusterModel) -> None:
 
     useful = knowledge_by_cell(model)
     k = per_worker(model, useful + model.kernel @ useful)[f.place, f.sector]
-    coverage = model.intermediary_coverage[f.place] * prm.intermediary_effectiveness
+    coverage = model.intermediary_coverage[f.place] * model.intermediation_quality[f.place]
     odds = (prm.transfer_probability_max * k / (k + prm.absorptive_half)
             * (1 + prm.intermediary_boost * coverage) / (1 + prm.intermediary_boost))
     f.transferred = u_tr < odds
@@ -314,7 +315,9 @@ def produce_and_trade(model: ClusterModel) -> None:
     year's output). Each place sources it from places q in proportion to
     K_trade[p, q] x M_qi (`gravity_flows`, itself with weight 1), with M_qi the
     competitiveness-weighted capacity sum of y_f (E_f / E_i)^gamma, E = A (1 + premium pos) / w.
-    Demand from outside the cluster grows at a fixed rate and goes to places by M_qi. A firm
+    Demand from outside the cluster grows at a fixed rate and goes to places by M_qi.
+    Primary industry is bound to land (`land_limit`): a place's primary capacity counts in
+    M_qi only up to its land limit, and its primary demand is capped there. A firm
     gets its place-sector's demand in proportion to y_f (E_f / E_i)^gamma and sells
     min(capacity, demand); revenue is output x (1 + premium x position).
     Desired labour next year moves toward what sales need, by at most a fixed share.
@@ -339,8 +342,13 @@ def produce_and_trade(model: ClusterModel) -> None:
     sector_mean = np.divide(group_sum(f.sector, competitiveness * f.capacity, sec.n),
                             group_sum(f.sector, f.capacity, sec.n), out=np.ones(sec.n),
                             where=group_sum(f.sector, f.capacity, sec.n) > 0)
-    pull = f.capacity * (competitiveness / sector_mean[f.sector]) ** prm.competitiveness_exponent
     cell = f.place * sec.n + f.sector
+    land = land_limit(model)
+    cell_capacity = group_sum(cell, f.capacity, n * sec.n).reshape(n, sec.n)
+    land_share = np.minimum(1.0, np.divide(land, cell_capacity, out=np.ones_like(land),
+                                           where=cell_capacity > 0))
+    pull = (f.capacity * land_share[f.place, f.sector]
+            * (competitiveness / sector_mean[f.sector]) ** prm.competitiveness_exponent)
     mass = group_sum(cell, pull, n * sec.n).reshape(n, sec.n)
 
     last = model.last
@@ -356,6 +364,7 @@ def produce_and_trade(model: ClusterModel) -> None:
         flows_i = gravity_flows(wanted_goods[:, i], mass[:, i], model.trade_kernel)
         demand[:, i] += np.asarray(flows_i.sum(axis=0)).ravel()
         goods.append(flows_i)
+    demand = np.minimum(demand, land)  # demand beyond a place's farmland goes unmet
     f.demand = np.divide(pull * demand[f.place, f.sector], mass[f.place, f.sector],
                          out=np.zeros(len(f)), where=mass[f.place, f.sector] > 0)
     f.output = np.minimum(f.capacity, f.demand)
@@ -370,6 +379,17 @@ def produce_and_trade(model: ClusterModel) -> None:
     gap = np.divide(f.demand, f.capacity, out=np.ones(len(f)), where=f.capacity > 0) - 1.0
     change = np.clip(prm.labour_adjustment * gap, -prm.max_labour_change, prm.max_labour_change)
     f.labour_desired = f.labour * (1 + change)
+
+
+def land_limit(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns (places x sectors) the most each place can sell of each sector, M yuan.
+
+    Primary industry is bound to land: at most `primary_output_per_km2` x area. Other
+    sectors are unbounded (infinity).
+    """
+    primary = model.sectors.industry_class == IndustryClass.PRIMARY
+    land = model.params.primary_output_per_km2 * model.net.area_km2
+    return np.where(primary[None, :], land[:, None], np.inf)
 
 
 def carbon_intensity(model: ClusterModel) -> NDArray[np.float64]:
@@ -445,7 +465,7 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     Entry: entrants per place and sector ~ Poisson(rate x incumbents x (1 + boost x incubation
     coverage x quality) x 2 x profitable share); an entrant copies its cell's mean productivity
     with log-normal noise (sigma 0.1), half its mean labour, and the step-0 balance sheet
-    (capital per worker, 40% equity).
+    (capital per worker, debt at the target leverage).
     """
     f, g, prm, sec, rng, net = (model.firms, model.governments, model.params, model.sectors,
                                 model.rng, model.net)
@@ -503,8 +523,8 @@ def _enter(model: ClusterModel) -> None:
         place=new_cell // sec.n, sector=sector,
         productivity=mean_a[new_cell] * rng.lognormal(0.0, 0.1, k),
         labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
-        net_worth=0.4 * labour * prm.capital_per_worker,
-        debt=0.6 * labour * prm.capital_per_worker,
+        net_worth=(1 - prm.target_leverage) * labour * prm.capital_per_worker,
+        debt=prm.target_leverage * labour * prm.capital_per_worker,
         rd_share=sec.rd_share[sector],
         position=np.full(k, prm.tier_position[2]),
     )

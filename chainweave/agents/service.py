@@ -57,92 +57,107 @@ class ServiceProvider(RowAgent):
 
 
 def capacity_by_place(model: ClusterModel, kind: ServiceKind) -> NDArray[np.float64]:
-    """Returns the effective capacity of one kind of provider in each place.
+    """Returns what the providers of one kind in each place can supply this year.
 
-    Capacity x effectiveness, summed over the place's providers of that kind. For banks and
-    venture capital capacity is M yuan per year: a multiple of last year's local value added.
+    Banks and venture capital: M yuan, a multiple of last year's local value added times the
+    place's providers' weights and effectiveness. Incubators: startups they can host.
+    Intermediaries: enterprises they can serve.
     """
     s, prm, n = model.providers, model.params, model.net.n
     mask = s.kind == kind
-    effective = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
     if kind == ServiceKind.BANK:
-        return effective * prm.bank_capacity_per_gdp * model.last.value_added
+        weight = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
+        return weight * prm.bank_capacity_per_gdp * model.last.value_added
     if kind == ServiceKind.VENTURE_CAPITAL:
-        return effective * prm.vc_capacity_per_gdp * model.last.value_added
-    return effective
+        weight = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
+        return weight * prm.vc_capacity_per_gdp * model.last.value_added
+    return group_sum(s.place[mask], s.capacity_weight[mask], n)
 
 
-def reachable_capacity(model: ClusterModel, capacity: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Returns capacity usable in each place: its own plus the kernel-weighted others'."""
-    return capacity + model.params.service_reach * (model.kernel @ capacity)
+def quality_by_place(model: ClusterModel, kind: ServiceKind) -> NDArray[np.float64]:
+    """Returns the capacity-weighted mean effectiveness of a place's providers of one kind."""
+    s, n = model.providers, model.net.n
+    mask = s.kind == kind
+    cap = group_sum(s.place[mask], s.capacity_weight[mask], n)
+    eff = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
+    return np.divide(eff, cap, out=np.zeros(n), where=cap > 0)
+
+
+def serve(
+    model: ClusterModel, kind: ServiceKind, asked: NDArray[np.float64]
+) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
+    """Returns (flows, granted share per place) of one service sought by each place.
+
+    Places source what they ask from provider places by `gravity_flows` over
+    `service_reach` x K (themselves with weight 1), each provider place delivering at most
+    its `capacity_by_place`: capacity is shared, not copied, between the places it serves.
+    """
+    flows = gravity_flows(asked, capacity_by_place(model, kind),
+                          model.params.service_reach * model.kernel, cap_by_supply=True)
+    got = np.asarray(flows.sum(axis=1)).ravel()
+    return flows, np.divide(got, asked, out=np.zeros(len(asked)), where=asked > 0).clip(0, 1)
+
+
+def received_quality(
+    model: ClusterModel, kind: ServiceKind, flows: sp.csr_matrix
+) -> NDArray[np.float64]:
+    """Returns, per place, the flow-weighted effectiveness of the providers that served it."""
+    got = np.asarray(flows.sum(axis=1)).ravel()
+    weighted = flows @ quality_by_place(model, kind)
+    return np.divide(weighted, got, out=np.zeros(len(got)), where=got > 0)
 
 
 def provide_services(model: ClusterModel) -> None:
     """Step 3: credit, venture capital, incubation and intermediation reach firms.
 
+    Every service is sought by places and supplied by provider places through `serve`
+    (gravity over the kernel, capped by each provider place's capacity).
     Credit: a firm's desired investment is I* = K (delta + g*), g* = clip(a (d/y - 1),
-    -delta, 0.3) with d its last demand and y its capacity; it funds I* from up to a share of
-    its net worth and asks banks for the rest. Places source credit from banks by the
-    `gravity_flows` rule over the kernel, limited by each bank place's capacity.
-    Venture capital: each young high-tech enterprise seeks a fixed ticket, sourced the same way.
-    Incubation: a startup is hosted with probability min(1, reachable places / startups) and
-    then receives support * quality per enterprise as equity. Intermediation: coverage
-    min(1, reachable capacity / enterprises) is stored for the transfer odds of step 4.
-    Startups and firms are counted in real enterprises (model firms x enterprises per firm), so
-    coverage does not depend on how many model firms represent the cluster.
+    -delta, 0.3) with d its last demand and y its capacity. It asks banks for what keeps its
+    debt at the target leverage, lambda (K + I*) - debt, and invests min(I*, (1 - lambda) I*
+    + credit) (the equity part only while its net worth is positive).
+    Venture capital: each young high-tech enterprise seeks a fixed ticket; equity raises net
+    worth and capital.
+    Incubation: startups (young firms x enterprises per firm) seek places; a startup is hosted
+    with the share its place obtained and receives support x quality per enterprise as equity.
+    Intermediation: enterprises seek service; coverage and quality feed the transfer odds.
+    Startups and firms are counted in real enterprises, so coverage does not depend on how
+    many model firms represent the cluster.
     """
     f, prm, n = model.firms, model.params, model.net.n
-    kernel = prm.service_reach * model.kernel
+    per_firm = model.enterprises_per_firm
 
     excess = np.divide(f.demand, f.capacity, out=np.ones(len(f)), where=f.capacity > 0) - 1.0
     growth = np.clip(prm.investment_accelerator * excess, -prm.depreciation_rate, 0.3)
     desired = f.capital * (prm.depreciation_rate + growth)
-    internal = prm.internal_finance_share * np.maximum(f.net_worth, 0.0)
-    asked = np.maximum(desired - internal, 0.0)
-    credit_flows = gravity_flows(group_sum(f.place, asked, n),
-                                 capacity_by_place(model, ServiceKind.BANK), kernel,
-                                 cap_by_supply=True)
-    f.credit = asked * _granted_ratio(credit_flows, group_sum(f.place, asked, n))[f.place]
+    asked = np.maximum(prm.target_leverage * (f.capital + desired) - f.debt, 0.0)
+    credit_flows, granted = serve(model, ServiceKind.BANK, group_sum(f.place, asked, n))
+    f.credit = asked * granted[f.place]
+    equity = np.where(f.net_worth > 0, (1 - prm.target_leverage) * desired, 0.0)
     f.debt += f.credit
-    f.capital += np.minimum(desired, internal + f.credit)
+    f.capital += np.minimum(desired, equity + f.credit)
 
     seeks_vc = model.sectors.high_tech[f.sector] & (f.age < prm.young_age)
-    vc_asked = np.where(seeks_vc, prm.vc_ticket * model.enterprises_per_firm, 0.0)
-    vc_flows = gravity_flows(group_sum(f.place, vc_asked, n),
-                             capacity_by_place(model, ServiceKind.VENTURE_CAPITAL), kernel,
-                             cap_by_supply=True)
-    f.venture_capital = vc_asked * _granted_ratio(vc_flows, group_sum(f.place, vc_asked, n))[f.place]
+    vc_asked = np.where(seeks_vc, prm.vc_ticket * per_firm, 0.0)
+    vc_flows, vc_granted = serve(model, ServiceKind.VENTURE_CAPITAL, group_sum(f.place, vc_asked, n))
+    f.venture_capital = vc_asked * vc_granted[f.place]
     f.net_worth += f.venture_capital
     f.capital += f.venture_capital
 
     young = f.age < prm.young_age
-    startups = group_sum(f.place, young.astype(float), n) * model.enterprises_per_firm
-    places = reachable_capacity(model, capacity_by_place(model, ServiceKind.INCUBATOR))
-    coverage = np.divide(places, startups, out=np.zeros(n), where=startups > 0).clip(0, 1)
+    hosting, coverage = serve(model, ServiceKind.INCUBATOR,
+                              group_sum(f.place, young.astype(float), n) * per_firm)
+    quality = received_quality(model, ServiceKind.INCUBATOR, hosting)
     f.incubated = young & (model.rng.random(len(f)) < coverage[f.place])
-    quality = incubation_quality(model)
-    f.net_worth += np.where(
-        f.incubated, prm.incubator_support * model.enterprises_per_firm * quality[f.place], 0.0)
-    model.incubation_quality = quality
+    f.net_worth += np.where(f.incubated, prm.incubator_support * per_firm * quality[f.place], 0.0)
+    model.incubation_coverage, model.incubation_quality = coverage, quality
 
-    firms_here = group_sum(f.place, None, n) * model.enterprises_per_firm
-    desks = reachable_capacity(model, capacity_by_place(model, ServiceKind.INTERMEDIARY))
-    model.intermediary_coverage = np.divide(desks, firms_here, out=np.zeros(n),
-                                            where=firms_here > 0).clip(0, 1)
-    model.incubation_coverage = coverage
+    desks, reached = serve(model, ServiceKind.INTERMEDIARY, group_sum(f.place, None, n) * per_firm)
+    model.intermediary_coverage = reached
+    model.intermediation_quality = received_quality(model, ServiceKind.INTERMEDIARY, desks)
     _record_served(model, ServiceKind.BANK, credit_flows)
     _record_served(model, ServiceKind.VENTURE_CAPITAL, vc_flows)
     model.step_flows["service"] = credit_flows + vc_flows
-
-
-def incubation_quality(model: ClusterModel) -> NDArray[np.float64]:
-    """Returns the capacity-weighted mean effectiveness of incubators reachable per place."""
-    s, n = model.providers, model.net.n
-    mask = s.kind == ServiceKind.INCUBATOR
-    cap = group_sum(s.place[mask], s.capacity_weight[mask], n)
-    eff = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
-    cap_r, eff_r = reachable_capacity(model, cap), reachable_capacity(model, eff)
-    return np.divide(eff_r, cap_r, out=np.zeros(n), where=cap_r > 0)
 
 
 def upgrade_incubators(model: ClusterModel) -> None:
@@ -160,12 +175,6 @@ def upgrade_incubators(model: ClusterModel) -> None:
     gain = np.divide(spend, spend + need, out=np.zeros(n), where=(spend + need) > 0)[s.place[mask]]
     base = s.base_effectiveness[mask]
     s.effectiveness[mask] = base + (1.0 - base) * gain
-
-
-def _granted_ratio(flows: sp.csr_matrix, asked: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Returns, per place, the share of what was asked that the flows deliver, in [0, 1]."""
-    got = np.asarray(flows.sum(axis=1)).ravel()
-    return np.divide(got, asked, out=np.zeros(len(asked)), where=asked > 0).clip(0, 1)
 
 
 def _record_served(model: ClusterModel, kind: ServiceKind, flows: sp.csr_matrix) -> None:
