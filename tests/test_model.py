@@ -194,3 +194,12 @@ def test_results_do_not_depend_on_how_many_model_firms_represent_the_cluster():
     for col in ("D", "score_industry", "score_innovation", "score_service", "score_urbanization"):
         assert abs(small[col] - large[col]) < 0.04, col
     assert large["value_added"] == pytest.approx(small["value_added"], rel=0.05)
+
+
+def test_primary_output_stays_within_each_places_land(make_model):
+    model = make_model(seed=8, primary_output_per_km2=0.5)
+    primary = model.sectors.industry_class == 0
+    for _ in range(4):
+        model.step()
+        farm = model.last.output_by_sector[:, primary].sum(axis=1)
+        assert np.all(farm <= 0.5 * model.net.area_km2 * (1 + 1e-9))
