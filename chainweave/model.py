@@ -201,7 +201,7 @@ class ClusterModel(mesa.Model):
             parts.append((place, np.full(len(place), kind), weight, eff))
         place, kind, weight, eff = (np.concatenate(cols) for cols in zip(*parts, strict=True))
         return ProviderTable(place=place, kind=kind, capacity_weight=weight,
-                             base_effectiveness=eff, effectiveness=eff)
+                             base_effectiveness=eff, effectiveness=eff.copy())
 
     def update_kernels(self) -> None:
         """Recomputes barriers and kernels (after a change in collaboration or parameters)."""
