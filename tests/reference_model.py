@@ -1,0 +1,698 @@
+"""The per-agent reference: the engine's yearly rules written the way Mesa tutorials write models.
+
+`ReferenceModel` is the correctness oracle of the vectorised phases and their peer in the
+benchmarks. It is built exactly like `ClusterModel` (same graph, initial draws and year 0, which
+are set-up, not yearly rules), then holds every agent as a plain Mesa agent with its state in
+Python attributes, and runs each year's phases one agent at a time:
+
+- Firm behaviour is written per firm (`RefFirm` methods); institutes, providers and
+  governments likewise.
+- Each phase reads the state as it was at the phase's start: a phase first lets every agent
+  report what the collective needs (sums per place, per place and sector), then computes the
+  inherently collective parts per place from those sums (gravity sourcing, labour-market
+  clearing, kernel products, over the kernels' rows), then lets every agent act.
+- Random numbers: the vectorised phases draw arrays per phase from ``model.rng``; the reference
+  draws the same arrays in the same order and hands agent i element i.
+- Measurement (step 7) writes the agents' state back into the column tables and records it
+  with the engine's recorder (the same output code, so tables can be compared cell by cell);
+  the lags next year's phases read (`PlaceYear`) are recomputed here from the agents.
+
+Results agree with the engine to floating-point round-off, not bit for bit: sums over the
+place graph are taken in a different order here (scipy's sparse reductions vs. Python loops),
+and numpy's array `exp`/`log`/`power` may differ from the C library's in the last bit. See
+`tests/test_reference_equivalence.py` for the tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+
+from chainweave.agents.firm import FirmTable, PlaceYear
+from chainweave.agents.government import DECLINING_BELOW, MATURE_BELOW, REGENERATING_ABOVE
+from chainweave.agents.institute import RESEARCHER_ELASTICITY, InstituteTable
+from chainweave.agents.service import ProviderTable, ServiceKind
+from chainweave.model import ClusterModel
+from chainweave.network import ResourceType
+from chainweave.parameters import IndustryClass
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    return min(max(x, lo), hi)
+
+
+def _div(a: float, b: float, empty: float = 0.0) -> float:
+    return a / b if b > 0 else empty
+
+
+class RefAgent(mesa.Agent):
+    """A Mesa agent whose state is plain attributes, one per column of its engine table."""
+
+    columns: tuple[str, ...] = ()
+
+    def __init__(self, model: ReferenceModel, state: dict[str, Any]) -> None:
+        super().__init__(model)
+        for name in self.columns:
+            setattr(self, name, state[name])
+
+
+class RefGovernment(RefAgent):
+    """The government of one place (agent p governs place p)."""
+
+    def allocate_budget(self, last_emissions: float) -> None:
+        prm = self.model.params
+        self.budget = self.tax_revenue
+        self.rd_subsidy_pool = self.budget * self.rd_subsidy_share
+        self.talent_spend = self.budget * self.talent_share
+        self.platform_spend = self.budget * self.platform_share
+        self.incubator_spend = self.budget * self.incubator_share
+        self.public_services = (self.public_services * (1 - prm.public_services_depreciation)
+                                + self.budget * self.public_services_share)
+        spend_yuan = self.budget * self.enforcement_share * 1e6
+        need = prm.enforcement_half_cost * last_emissions
+        self.enforcement = _div(spend_yuan, spend_yuan + need)
+
+    def utility(self, last_emissions: float) -> float:
+        prm = self.model.params
+        per_head_yuan = self.public_services * 1e6 / max(self.population, 1.0)
+        emissions_per_head = last_emissions / max(self.population, 1.0)
+        return (prm.utility_wage * math.log(max(self.wage, 1e-9) / prm.wage_base)
+                + prm.utility_services * math.log1p(per_head_yuan / 1000.0)
+                - prm.utility_pollution * emissions_per_head)
+
+    def settle_migration(self, arrived: float, left: float, nonprimary_share: float) -> None:
+        prm = self.model.params
+        self.migration_in, self.migration_out = arrived, left
+        self.population = (self.population + arrived - left) * (1 + prm.natural_growth_rate)
+        self.urban_share = _clip(self.urban_share + prm.urbanization_speed
+                                 * (nonprimary_share - self.urban_share), 0, 1)
+        self.labour_supply = prm.participation_rate * self.population
+
+    def reserve_ratio(self) -> float:
+        return _div(self.reserves, self.full_reserves, 1.0)
+
+    def deplete(self, resource_output: float, nonresource_va_share: float) -> None:
+        is_resource = self.resource_type > ResourceType.NONE
+        extraction = self.model.params.extraction_per_output * resource_output
+        self.reserves = max(self.reserves - extraction, 0.0) if is_resource else 0.0
+        ratio = self.reserve_ratio()
+        if not is_resource:
+            self.resource_type = ResourceType.NONE
+        elif ratio > MATURE_BELOW:
+            self.resource_type = ResourceType.GROWING
+        elif ratio > DECLINING_BELOW:
+            self.resource_type = ResourceType.MATURE
+        elif nonresource_va_share > REGENERATING_ABOVE:
+            self.resource_type = ResourceType.REGENERATING
+        else:
+            self.resource_type = ResourceType.DECLINING
+
+
+class RefInstitute(RefAgent):
+    """A research institute."""
+
+    def produce(self, place_size: float, gov: RefGovernment) -> float:
+        """Hires, gets funded and produces knowledge; returns its expected patents."""
+        prm = self.model.params
+        share = _div(self.base_researchers, place_size)
+        self.researchers = self.base_researchers + gov.talent_spend / prm.researcher_cost * share
+        self.funding = self.researchers * prm.funding_per_researcher + gov.platform_spend * share
+        self.new_knowledge = (prm.knowledge_productivity * self.researchers ** RESEARCHER_ELASTICITY
+                              * self.funding ** (1 - RESEARCHER_ELASTICITY))
+        self.knowledge = (1 - prm.knowledge_depreciation) * self.knowledge + self.new_knowledge
+        return prm.patents_per_rd * self.new_knowledge
+
+
+class RefProvider(RefAgent):
+    """A bank, venture fund, incubator or intermediary."""
+
+    def upgrade(self, gain: float) -> None:
+        if self.kind == ServiceKind.INCUBATOR:
+            self.effectiveness = self.base_effectiveness + (1.0 - self.base_effectiveness) * gain
+
+
+class RefFirm(RefAgent):
+    """A firm; its methods are the firm's part of each yearly phase."""
+
+    # --- step 3: services ---------------------------------------------------------------
+    def plan_investment(self) -> float:
+        """Sets desired investment; returns the credit it asks for."""
+        prm = self.model.params
+        excess = self.demand / self.capacity - 1.0 if self.capacity > 0 else 0.0
+        growth = _clip(prm.investment_accelerator * excess, -prm.depreciation_rate, 0.3)
+        self.desired = self.capital * (prm.depreciation_rate + growth)
+        self.asked = max(prm.target_leverage * (self.capital + self.desired) - self.debt, 0.0)
+        return self.asked
+
+    def borrow(self, granted: float) -> None:
+        prm = self.model.params
+        self.credit = self.asked * granted
+        equity = (1 - prm.target_leverage) * self.desired if self.net_worth > 0 else 0.0
+        self.debt += self.credit
+        self.capital += min(self.desired, equity + self.credit)
+
+    def vc_ask(self) -> float:
+        m, prm = self.model, self.model.params
+        seeks = m.sectors.high_tech[self.sector] and self.age < prm.young_age
+        return prm.vc_ticket * m.enterprises_per_firm if seeks else 0.0
+
+    def raise_equity(self, granted: float) -> None:
+        self.venture_capital = self.vc_ask() * granted
+        self.net_worth += self.venture_capital
+        self.capital += self.venture_capital
+
+    def is_young(self) -> bool:
+        return self.age < self.model.params.young_age
+
+    def seek_incubator(self, u: float, coverage: float, quality: float) -> None:
+        m = self.model
+        self.incubated = self.is_young() and u < coverage
+        if self.incubated:
+            self.net_worth += m.params.incubator_support * m.enterprises_per_firm * quality
+
+    # --- step 4b: innovation --------------------------------------------------------------
+    def fund_rd(self, pool: float, own_here: float) -> float:
+        self.rd_own = self.rd_share * self.revenue
+        self.rd_subsidy = _div(pool * self.rd_own, own_here)
+        return self.rd_own + self.rd_subsidy
+
+    def try_innovation(self, rd: float, u_in: float, u_jump: float) -> float:
+        """Innovates; returns the expected patents of its R&D."""
+        prm = self.model.params
+        self.intensity = _div(rd, self.revenue)
+        p_in = -math.expm1(-prm.innovation_intensity * prm.rd_innovation_share * self.intensity)
+        self.innovated = u_in < p_in
+        jump = prm.innovation_draw_low + (prm.innovation_draw_high - prm.innovation_draw_low) \
+            * beta33_quantile(u_jump)
+        if self.innovated and jump > 0:
+            self.productivity = self.productivity * (1 + jump)
+        if self.innovated:
+            self.position = self.position + prm.position_gain * (1 - self.position)
+        return prm.patents_per_rd * rd
+
+    def try_imitation(self, u_im: float, u_src: float, best: np.ndarray, absorb: float) -> None:
+        prm = self.model.params
+        p_im = -math.expm1(-prm.imitation_intensity * (1 - prm.rd_innovation_share) * self.intensity)
+        self.imitated = u_im < p_im
+        if self.imitated:
+            source = self.model.neighbour_of(self.place, u_src)
+            gap = max(best[source, self.sector] - self.productivity, 0.0)
+            self.productivity += absorb * gap
+
+    def try_transfer(self, u_tr: float, k: float, coverage: float) -> None:
+        prm = self.model.params
+        odds = (prm.transfer_probability_max * k / (k + prm.absorptive_half)
+                * (1 + prm.intermediary_boost * coverage) / (1 + prm.intermediary_boost))
+        self.transferred = u_tr < odds
+        if self.transferred:
+            self.productivity = self.productivity * (1 + prm.transfer_gain)
+
+    # --- step 5: production ----------------------------------------------------------------
+    def hire(self, hired: float) -> None:
+        self.labour = self.labour_desired * hired
+
+    def produce(self, wage: float, reserve_ratio: float) -> None:
+        m, prm = self.model, self.model.params
+        resource = reserve_ratio ** prm.depletion_elasticity \
+            if m.sectors.resource_based[self.sector] else 1.0
+        self.capacity = (prm.output_scale * self.productivity * resource
+                         * self.labour ** prm.labour_elasticity
+                         * self.capital ** (1 - prm.labour_elasticity))
+        self.price = 1.0 + prm.position_premium * self.position
+        self.competitiveness = self.productivity * self.price / wage
+
+    def set_pull(self, land_share: float, sector_mean: float) -> float:
+        gamma = self.model.params.competitiveness_exponent
+        self.pull = self.capacity * land_share * (self.competitiveness / sector_mean) ** gamma
+        return self.pull
+
+    def sell(self, cell_demand: float, cell_mass: float) -> None:
+        m, prm = self.model, self.model.params
+        self.demand = self.pull * cell_demand / cell_mass if cell_mass > 0 else 0.0
+        self.output = min(self.capacity, self.demand)
+        self.revenue = self.output * self.price
+        self.value_added = self.revenue - self.output * m.io_column_sum[self.sector]
+        gap = self.demand / self.capacity - 1.0 if self.capacity > 0 else 0.0
+        change = _clip(prm.labour_adjustment * gap, -prm.max_labour_change, prm.max_labour_change)
+        self.labour_desired = self.labour * (1 + change)
+
+    # --- step 6: accounts, exit, relocation --------------------------------------------------
+    def carbon_intensity(self) -> float:
+        sec = self.model.sectors
+        relative = sec.base_productivity[self.sector] / self.productivity
+        return sec.carbon_intensity[self.sector] * relative ** self.model.params.productivity_cleanliness
+
+    def settle(self, gov: RefGovernment) -> float:
+        """Books the year's accounts; returns what it pays its government."""
+        prm = self.model.params
+        self.emissions = self.carbon_intensity() * self.output
+        per_tonne = prm.carbon_price + gov.enforcement * prm.enforcement_cost
+        emission_cost = per_tonne * self.emissions / 1e6
+        vat = prm.vat_rate * max(self.value_added, 0.0)
+        self.profit = (self.value_added - vat - gov.wage * self.labour - prm.interest_rate * self.debt
+                       - prm.depreciation_rate * self.capital - emission_cost - self.rd_own)
+        profit_tax = prm.profit_tax_rate * max(self.profit, 0.0)
+        self.net_worth += self.profit - profit_tax
+        self.capital *= 1 - prm.depreciation_rate
+        self.debt *= 1 - prm.debt_repayment_rate
+        self.age += 1
+        return vat + profit_tax + emission_cost
+
+    def decide_exit(self, u_exit: float, u_close: float, quality: float, enforcement: float) -> bool:
+        prm = self.model.params
+        hazard = prm.exit_hazard * (1 - quality if self.incubated else 1.0)
+        dirty = self.carbon_intensity() > prm.emission_standard
+        return self.net_worth < 0 or u_exit < hazard or (dirty and u_close < enforcement)
+
+    def maybe_relocate(self, u_move: float, u_dest: float, p_move: float) -> int | None:
+        """Moves to a child place when pushed; returns the origin, or None if it stays."""
+        m = self.model
+        if not (m.pushable[self.sector] and u_move < p_move):
+            return None
+        origin = self.place
+        start, end = m.net.children_offsets[origin], m.net.children_offsets[origin + 1]
+        self.place = int(m.net.children[start + int(u_dest * (end - start))])
+        return origin
+
+
+class ReferenceModel(ClusterModel):
+    """`ClusterModel` whose yearly phases run one agent at a time (see the module docstring)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["firm_handles"] = False
+        super().__init__(**kwargs)
+        sec = self.sectors
+        self.io_column_sum = sec.io.sum(axis=0)
+        self.pushable = ((sec.carbon_intensity > np.median(sec.carbon_intensity))
+                         | (sec.value_added_share < np.median(sec.value_added_share)))
+        self.governments_ref = self._agents(RefGovernment, self.governments)
+        self.institutes_ref = self._agents(RefInstitute, self.institutes)
+        self.providers_ref = self._agents(RefProvider, self.providers)
+        self.firms_ref = self._agents(RefFirm, self.firms)
+        self.next_firm_uid = self.firms.next_uid
+        self.phases = [self.allocate_budget, self.upgrade_incubators, self.migrate_population,
+                       self.provide_services, self.produce_knowledge, self.innovate,
+                       self.produce_and_trade, self.settle_accounts, self.exit_enter_relocate,
+                       self.deplete_resources, self.measure_agents]
+
+    def _agents(self, cls: type[RefAgent], table: Any) -> list[Any]:
+        cls.columns = table.column_names
+        cols = {name: getattr(table, name).tolist() for name in table.column_names}
+        return [cls(self, {name: cols[name][i] for name in cols}) for i in range(len(table))]
+
+    # --- helpers over places -------------------------------------------------------------------
+    def per_place(self, agents: list[Any], value: Any) -> np.ndarray:
+        """Sums ``value(agent)`` over agents by place, in agent order."""
+        out = [0.0] * self.net.n
+        for a in agents:
+            out[a.place] += value(a)
+        return np.array(out)
+
+    def per_cell(self, value: Any) -> np.ndarray:
+        """Sums ``value(firm)`` over firms by (place, sector)."""
+        out = np.zeros((self.net.n, self.sectors.n))
+        acc = defaultdict(float)
+        for f in self.firms_ref:
+            acc[f.place, f.sector] += value(f)
+        for key, v in acc.items():
+            out[key] = v
+        return out
+
+    def kernel_row(self, kernel: sp.csr_matrix, p: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = kernel.indptr[p], kernel.indptr[p + 1]
+        return kernel.indices[lo:hi], kernel.data[lo:hi]
+
+    def gravity(self, demand: np.ndarray, supply: np.ndarray, kernel: sp.csr_matrix,
+                cap_by_supply: bool) -> np.ndarray:
+        """Returns dense F[p, q]: place p sources its demand from q by weight K[p, q] supply[q]."""
+        n = self.net.n
+        flows = np.zeros((n, n))
+        for p in range(n):
+            cols, weights = self.kernel_row(kernel, p)
+            attract = {int(q): w * supply[q] for q, w in zip(cols, weights, strict=True)}
+            attract[p] = supply[p]
+            total = 0.0
+            for q in sorted(attract):
+                total += attract[q]
+            if total > 0:
+                for q, a in attract.items():
+                    flows[p, q] = demand[p] / total * a
+        if cap_by_supply:
+            asked = flows.sum(axis=0)
+            for q in range(n):
+                if asked[q] > supply[q]:
+                    flows[:, q] *= min(supply[q] / asked[q], 1.0)
+        return flows
+
+    def neighbour_of(self, p: int, u: float) -> int:
+        """Draws a place with weight K[p, q] (its own with weight 1) by walking row p."""
+        cols, weights = self.kernel_row(self.kernel_with_self, p)
+        target, running = u * weights.sum(), 0.0
+        for q, w in zip(cols, weights, strict=True):
+            running += w
+            if running > target:
+                return int(q)
+        return int(cols[-1])
+
+    # --- the phases ------------------------------------------------------------------------------
+    def allocate_budget(self, _: Any = None) -> None:
+        for p, g in enumerate(self.governments_ref):
+            g.allocate_budget(self.last.emissions[p])
+
+    def upgrade_incubators(self, _: Any = None) -> None:
+        incubators = [s for s in self.providers_ref if s.kind == ServiceKind.INCUBATOR]
+        hosts = self.per_place(incubators, lambda s: s.capacity_weight)
+        for s in incubators:
+            spend = self.governments_ref[s.place].incubator_spend
+            need = self.params.incubator_upgrade_cost * hosts[s.place]
+            s.upgrade(_div(spend, spend + need))
+
+    def migrate_population(self, _: Any = None) -> None:
+        prm, pairs, govs, n = self.params, self.net.pairs, self.governments_ref, self.net.n
+        u = [g.utility(self.last.emissions[p]) for p, g in enumerate(govs)]
+        weight = {}
+        leave = [0.0] * n
+        for i, (q, p) in enumerate(zip(pairs.src, pairs.dst, strict=True)):
+            w = (math.exp(-pairs.distance_km[i] / prm.migration_decay_km) * (1.0 - self.pair_barrier[i])
+                 * math.exp(u[p] - u[q] - prm.stay_preference))
+            weight[p, q] = w
+            leave[q] += w
+        movers = [prm.mobility_rate * g.population / (1.0 + leave[q]) for q, g in enumerate(govs)]
+        arrived, left = [0.0] * n, [0.0] * n
+        rows, cols, vals = [], [], []
+        for (p, q), w in weight.items():
+            flow = w * movers[q]
+            arrived[p] += flow
+            left[q] += flow
+            rows.append(p)
+            cols.append(q)
+            vals.append(flow)
+        for p, g in enumerate(govs):
+            g.settle_migration(arrived[p], left[p], self.last.nonprimary_employment_share[p])
+        self.step_flows["migration"] = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+
+    def capacity(self, kind: ServiceKind) -> np.ndarray:
+        ours = [s for s in self.providers_ref if s.kind == kind]
+        if kind in (ServiceKind.BANK, ServiceKind.VENTURE_CAPITAL):
+            per_gdp = self.params.bank_capacity_per_gdp if kind == ServiceKind.BANK \
+                else self.params.vc_capacity_per_gdp
+            return self.per_place(ours, lambda s: s.capacity_weight * s.effectiveness) \
+                * per_gdp * self.last.value_added
+        return self.per_place(ours, lambda s: s.capacity_weight)
+
+    def serve(self, kind: ServiceKind, asked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        flows = self.gravity(asked, self.capacity(kind), self.params.service_reach * self.kernel, True)
+        got = flows.sum(axis=1)
+        granted = np.array([_clip(_div(got[p], asked[p]), 0, 1) for p in range(self.net.n)])
+        return flows, granted
+
+    def received_quality(self, kind: ServiceKind, flows: np.ndarray) -> np.ndarray:
+        ours = [s for s in self.providers_ref if s.kind == kind]
+        cap = self.per_place(ours, lambda s: s.capacity_weight)
+        eff = self.per_place(ours, lambda s: s.capacity_weight * s.effectiveness)
+        quality = np.array([_div(e, c) for e, c in zip(eff, cap, strict=True)])
+        got = flows.sum(axis=1)
+        return np.array([_div(flows[p] @ quality, got[p]) for p in range(self.net.n)])
+
+    def provide_services(self, _: Any = None) -> None:
+        firms, per_firm = self.firms_ref, self.enterprises_per_firm
+        asked = self.per_place(firms, RefFirm.plan_investment)
+        credit_flows, granted = self.serve(ServiceKind.BANK, asked)
+        for f in firms:
+            f.borrow(granted[f.place])
+        vc_flows, vc_granted = self.serve(ServiceKind.VENTURE_CAPITAL,
+                                          self.per_place(firms, RefFirm.vc_ask))
+        for f in firms:
+            f.raise_equity(vc_granted[f.place])
+        young = self.per_place(firms, lambda f: float(f.is_young())) * per_firm
+        hosting, coverage = self.serve(ServiceKind.INCUBATOR, young)
+        quality = self.received_quality(ServiceKind.INCUBATOR, hosting)
+        draws = self.rng.random(len(firms))
+        for f, u in zip(firms, draws, strict=True):
+            f.seek_incubator(u, coverage[f.place], quality[f.place])
+        self.incubation_coverage, self.incubation_quality = coverage, quality
+        desks, reached = self.serve(ServiceKind.INTERMEDIARY,
+                                    self.per_place(firms, lambda f: 1.0) * per_firm)
+        self.intermediary_coverage = reached
+        self.intermediation_quality = self.received_quality(ServiceKind.INTERMEDIARY, desks)
+        for kind, flows in ((ServiceKind.BANK, credit_flows), (ServiceKind.VENTURE_CAPITAL, vc_flows)):
+            ours = [s for s in self.providers_ref if s.kind == kind]
+            total = self.per_place(ours, lambda s: s.capacity_weight * s.effectiveness)
+            sent = flows.sum(axis=0)
+            for s in ours:
+                s.served = _div(s.capacity_weight * s.effectiveness, total[s.place]) * sent[s.place]
+        self.step_flows["service"] = sp.csr_matrix(credit_flows + vc_flows)
+
+    def produce_knowledge(self, _: Any = None) -> None:
+        inst = self.institutes_ref
+        if not inst:
+            return
+        size = self.per_place(inst, lambda i: i.base_researchers)
+        expected = [i.produce(size[i.place], self.governments_ref[i.place]) for i in inst]
+        for i, patents in zip(inst, self.rng.poisson(expected), strict=True):
+            i.patents = float(patents)
+
+    def institute_knowledge(self) -> np.ndarray:
+        out = np.zeros((self.net.n, self.sectors.n))
+        for i in self.institutes_ref:
+            out[i.place, i.field] += i.knowledge
+        return out
+
+    def absorptive_capacity(self) -> np.ndarray:
+        stock = self.firm_knowledge.sum(axis=1) + self.per_place(self.institutes_ref, lambda i: i.knowledge)
+        jobs = self.last.employment
+        k = np.array([_div(s, j) for s, j in zip(stock, jobs, strict=True)])
+        return k / (k + self.params.absorptive_half), stock
+
+    def innovate(self, _: Any = None) -> None:
+        prm, firms, govs, n = self.params, self.firms_ref, self.governments_ref, self.net.n
+        for f in firms:
+            f.rd_own = f.rd_share * f.revenue
+        own_here = self.per_place(firms, lambda f: f.rd_own)
+        rd = [f.fund_rd(govs[f.place].rd_subsidy_pool, own_here[f.place]) for f in firms]
+        spent = np.zeros((n, self.sectors.n))
+        for f, r in zip(firms, rd, strict=True):
+            spent[f.place, f.sector] += r
+        self.firm_knowledge = (1 - prm.knowledge_depreciation) * self.firm_knowledge + spent
+
+        u_in, u_im, u_tr, u_src, u_jump = self.rng.random((5, len(firms)))
+        expected = [f.try_innovation(r, u_in[i], u_jump[i])
+                    for i, (f, r) in enumerate(zip(firms, rd, strict=True))]
+        for f, patents in zip(firms, self.rng.poisson(expected), strict=True):
+            f.patents = float(patents)
+
+        best = np.zeros((n, self.sectors.n))
+        for f in firms:
+            best[f.place, f.sector] = max(best[f.place, f.sector], f.productivity)
+        absorb, stock = self.absorptive_capacity()
+        for i, f in enumerate(firms):
+            f.try_imitation(u_im[i], u_src[i], best, absorb[f.place])
+
+        inst = self.institute_knowledge()
+        rho = prm.field_relatedness
+        useful = inst * (1 - rho) + rho * inst.sum(axis=1, keepdims=True) + self.firm_knowledge
+        reachable = useful.copy()
+        for p in range(n):
+            cols, weights = self.kernel_row(self.kernel, p)
+            spill = np.zeros(self.sectors.n)
+            for q, w in zip(cols, weights, strict=True):
+                spill += w * useful[q]
+            reachable[p] = useful[p] + spill
+        jobs = self.last.employment
+        for i, f in enumerate(firms):
+            k = _div(reachable[f.place, f.sector], jobs[f.place])
+            coverage = self.intermediary_coverage[f.place] * self.intermediation_quality[f.place]
+            f.try_transfer(u_tr[i], k, coverage)
+        kws = self.kernel_with_self.tocoo()
+        self.step_flows["innovation"] = sp.csr_matrix(
+            (absorb[kws.row] * kws.data * stock[kws.col], (kws.row, kws.col)), shape=(n, n))
+
+    def produce_and_trade(self, _: Any = None) -> None:
+        prm, sec, firms, govs, n = self.params, self.sectors, self.firms_ref, self.governments_ref, self.net.n
+        wanted = self.per_place(firms, lambda f: f.labour_desired)
+        for f in firms:
+            g = govs[f.place]
+            f.hire(min(1.0, _div(g.labour_supply, wanted[f.place], 1.0)) if wanted[f.place] > 0 else 1.0)
+        jobs = self.per_place(firms, lambda f: f.labour)
+        skills = self.per_place(firms, lambda f: f.labour * f.productivity)
+        for p, g in enumerate(govs):
+            mean_a = skills[p] / jobs[p] if jobs[p] > 0 else self.reference_productivity
+            tightness = wanted[p] / g.labour_supply if g.labour_supply > 0 else 1.0
+            g.wage = (prm.wage_base * (mean_a / self.reference_productivity)
+                      ** prm.wage_productivity_passthrough
+                      * _clip(tightness, 0.2, 5.0) ** prm.wage_tightness_elasticity)
+        for f in firms:
+            f.produce(govs[f.place].wage, govs[f.place].reserve_ratio())
+        weighted = [0.0] * sec.n
+        capacity = [0.0] * sec.n
+        for f in firms:
+            weighted[f.sector] += f.competitiveness * f.capacity
+            capacity[f.sector] += f.capacity
+        sector_mean = [_div(w, c, 1.0) for w, c in zip(weighted, capacity, strict=True)]
+        primary = sec.industry_class == IndustryClass.PRIMARY
+        land = np.where(primary[None, :], (prm.primary_output_per_km2 * self.net.area_km2)[:, None], np.inf)
+        cell_capacity = self.per_cell(lambda f: f.capacity)
+        for f in firms:
+            cap, limit = cell_capacity[f.place, f.sector], land[f.place, f.sector]
+            f.set_pull(min(1.0, limit / cap) if cap > 0 else 1.0, sector_mean[f.sector])
+        mass = self.per_cell(lambda f: f.pull)
+
+        household = prm.consumption_share * self.last.wage_bill
+        wanted_goods = household[:, None] * sec.final_demand_share[None, :] \
+            + self.last.output_by_sector @ sec.io.T
+        exports = self.export_demand * (1 + prm.export_growth) ** self.time
+        export_mass = mass.sum(axis=0)
+        demand = np.zeros_like(mass)
+        goods = []
+        for i in range(sec.n):
+            for p in range(n):
+                demand[p, i] = _div(mass[p, i] * exports[i], export_mass[i])
+            flows = self.gravity(wanted_goods[:, i], mass[:, i], self.trade_kernel, False)
+            demand[:, i] += flows.sum(axis=0)
+            goods.append(flows)
+        demand = np.minimum(demand, land)
+        for f in firms:
+            f.sell(demand[f.place, f.sector], mass[f.place, f.sector])
+        sold = self.per_cell(lambda f: f.output)
+        industry = np.zeros((n, n))
+        for i, flows in enumerate(goods):
+            for q in range(n):
+                industry[:, q] += flows[:, q] * _div(sold[q, i], demand[q, i])
+        self.step_flows["industry"] = sp.csr_matrix(industry)
+
+    def settle_accounts(self, _: Any = None) -> None:
+        govs = self.governments_ref
+        taxes = [0.0] * self.net.n
+        for f in self.firms_ref:
+            taxes[f.place] += f.settle(govs[f.place])
+        for p, g in enumerate(govs):
+            g.tax_revenue = taxes[p]
+
+    def exit_enter_relocate(self, _: Any = None) -> None:
+        prm, net, govs, firms, n = self.params, self.net, self.governments_ref, self.firms_ref, self.net.n
+        u_exit, u_close, u_move, u_dest = self.rng.random((4, len(firms)))
+        cheapest = [math.inf] * n
+        for child in np.flatnonzero(net.parent >= 0):
+            parent = net.parent[child]
+            cheapest[parent] = min(cheapest[parent], govs[child].wage)
+        p_move = []
+        for p, g in enumerate(govs):
+            has_children = net.children_offsets[p + 1] > net.children_offsets[p]
+            push = max(g.wage / cheapest[p] - 1 + g.enforcement, 0.0) if has_children else 0.0
+            p_move.append(prm.relocation_rate * push / (push + prm.relocation_cost_gap))
+        exits, moved_out, moved_in = [0.0] * n, [0.0] * n, [0.0] * n
+        staying, moves = [], []
+        for i, f in enumerate(firms):
+            if f.decide_exit(u_exit[i], u_close[i], self.incubation_quality[f.place],
+                             govs[f.place].enforcement):
+                exits[f.place] += 1
+                continue
+            staying.append(f)
+            origin = f.maybe_relocate(u_move[i], u_dest[i], p_move[f.place])
+            if origin is not None:
+                moved_out[origin] += 1
+                moved_in[f.place] += 1
+                moves.append((f.place, origin))
+        leavers = set(firms) - set(staying)
+        for f in leavers:
+            f.remove()
+        self.firms_ref = staying
+        self.step_counts["exits"] = np.array(exits)
+        self.step_counts["relocations_out"] = np.array(moved_out)
+        self.step_counts["relocations_in"] = np.array(moved_in)
+        dest = [d for d, _ in moves]
+        origin = [o for _, o in moves]
+        self.step_flows["relocation"] = sp.csr_matrix((np.ones(len(moves)), (dest, origin)), shape=(n, n))
+        self.enter()
+
+    def enter(self) -> None:
+        prm, sec, n = self.params, self.sectors, self.net.n
+        cells = n * sec.n
+        incumbents = self.per_cell(lambda f: 1.0).ravel()
+        profitable = self.per_cell(lambda f: float(f.profit > 0)).ravel()
+        profitable = np.array([_div(a, b) for a, b in zip(profitable, incumbents, strict=True)])
+        place_of_cell = np.arange(cells) // sec.n
+        boost = 1 + prm.incubation_entry_boost * (self.incubation_coverage
+                                                  * self.incubation_quality)[place_of_cell]
+        entrants = self.rng.poisson(prm.entry_rate * incumbents * boost * 2 * profitable)
+        self.step_counts["entries"] = np.bincount(place_of_cell, weights=entrants.astype(float),
+                                                  minlength=n)
+        if entrants.sum() == 0:
+            return
+        productivity = self.per_cell(lambda f: f.productivity).ravel()
+        labour = self.per_cell(lambda f: f.labour).ravel()
+        noise = self.rng.lognormal(0.0, 0.1, int(entrants.sum()))
+        k = 0
+        for cell in range(cells):
+            for _ in range(entrants[cell]):
+                size = 0.5 * (labour[cell] / max(incumbents[cell], 1))
+                capital = size * prm.capital_per_worker
+                state = dict.fromkeys(FirmTable.COLUMNS, 0)
+                state.update(
+                    uid=self.next_firm_uid, place=cell // sec.n, sector=cell % sec.n,
+                    productivity=productivity[cell] / max(incumbents[cell], 1) * noise[k],
+                    labour=size, labour_desired=size, capital=capital,
+                    net_worth=(1 - prm.target_leverage) * size * prm.capital_per_worker,
+                    debt=prm.target_leverage * size * prm.capital_per_worker,
+                    rd_share=float(sec.rd_share[cell % sec.n]), position=prm.tier_position[2],
+                    incubated=False, innovated=False, imitated=False, transferred=False,
+                )
+                self.firms_ref.append(RefFirm(self, state))
+                self.next_firm_uid += 1
+                k += 1
+
+    def deplete_resources(self, _: Any = None) -> None:
+        for p, g in enumerate(self.governments_ref):
+            g.deplete(self.last.resource_output[p], self.last.nonresource_va_share[p])
+
+    def measure_agents(self, _: Any = None) -> None:
+        """Step 7: writes the agents back into the tables, records them, recomputes the lags."""
+        self.firms = self._table(FirmTable, self.firms_ref)
+        self.institutes = self._table(InstituteTable, self.institutes_ref)
+        self.providers = self._table(ProviderTable, self.providers_ref)
+        govs = self.governments
+        for name in govs.COLUMNS:
+            setattr(govs, name, np.array([getattr(g, name) for g in self.governments_ref],
+                                         dtype=govs.COLUMNS[name]))
+        self._record_year()
+        self.last = self.place_year()
+
+    measure_agents.__name__ = "measure"
+
+    @staticmethod
+    def _table(cls: type, agents: list[RefAgent]) -> Any:
+        return cls(**{name: np.array([getattr(a, name) for a in agents], dtype=dtype)
+                      for name, dtype in {**cls.COLUMNS, "uid": np.int64}.items()})
+
+    def place_year(self) -> PlaceYear:
+        sec, firms = self.sectors, self.firms_ref
+        by_sector = self.per_cell(lambda f: f.output)
+        va = self.per_place(firms, lambda f: f.value_added)
+        jobs = self.per_place(firms, lambda f: f.labour)
+        primary = sec.industry_class == IndustryClass.PRIMARY
+        nonprimary = self.per_place(firms, lambda f: 0.0 if primary[f.sector] else f.labour)
+        nonresource = self.per_place(
+            firms, lambda f: 0.0 if sec.resource_based[f.sector] else f.value_added)
+        wage = np.array([g.wage for g in self.governments_ref])
+        return PlaceYear(
+            output_by_sector=by_sector, value_added=va, wage_bill=jobs * wage,
+            emissions=self.per_place(firms, lambda f: f.emissions), employment=jobs,
+            resource_output=by_sector[:, sec.resource_based].sum(axis=1),
+            nonprimary_employment_share=np.array([_div(a, b) for a, b in zip(nonprimary, jobs, strict=True)]),
+            nonresource_va_share=np.array([_div(a, b, 1.0) for a, b in zip(nonresource, va, strict=True)]),
+        )
+
+
+def beta33_quantile(u: float) -> float:
+    """Returns the Beta(3, 3) quantile of u by Newton's method on its CDF (8 iterations)."""
+    x = u
+    for _ in range(8):
+        cdf = x**3 * (10 - 15 * x + 6 * x**2)
+        pdf = 30 * x**2 * (1 - x) ** 2
+        x = _clip(x - (cdf - u) / max(pdf, 1e-12), 0.0, 1.0)
+    return x
