@@ -23,12 +23,14 @@ def repetitions(results: dict[str, Any]) -> dict[str, list[float]]:
     for n, r in results.get("sizes", {}).items():
         out[f"step at {int(n):,} firms"] = r["all_step_s"]
         out[f"set-up at {int(n):,} firms"] = r["all_setup_s"]
-    for copies, r in results.get("places", {}).items():
-        out[f"step at {r['places']} places ({copies} copies)"] = r["all_step_s"]
+    for r in results.get("places", {}).values():
+        firms = results["suite"]["place_firms"]
+        out[f"step at {r['places']} places, {firms:,} firms"] = r["all_step_s"]
     for r in results.get("reference", []):
         out[f"reference step at {r['firms']:,} firms"] = [r["reference_step_s"]]
     if "national" in results:
-        out["national step"] = results["national"]["all_step_s"]
+        national = results["suite"]["national_firms"]
+        out[f"national step, {national:,} firms"] = results["national"]["all_step_s"]
     return out
 
 
