@@ -15,8 +15,9 @@ Mesa `DataCollector`, so Mesa's `batch_run` works with parameter overrides as ke
 from __future__ import annotations
 
 import time as wallclock
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 import mesa
 import networkx as nx
@@ -44,6 +45,85 @@ from chainweave.parameters import POLICY_SHARES, ModelParams, SectorTable, defau
 
 Phase = Callable[["ClusterModel"], None]
 
+
+class Intervention(Protocol):
+    """A policy acting on a model's levers from a start year (see `apply_policies`)."""
+
+    start: int
+    ramp: int
+
+    def apply(self, model: ClusterModel, intensity: float) -> None:
+        """Moves the model's levers for this year, scaled by ``intensity`` in (0, 1]."""
+
+
+def policy_intensity(policy: Intervention, year: int) -> float:
+    """Returns how far a policy is phased in during ``year``: 0 up to its start year, then
+    rising linearly to 1 over ``ramp`` years (at once when ramp is 0)."""
+    if year <= policy.start:
+        return 0.0
+    return 1.0 if policy.ramp <= 0 else min(1.0, (year - policy.start) / policy.ramp)
+
+
+@dataclass(frozen=True)
+class LeverBaseline:
+    """The policy levers as the scenario set them, restored before policies act each year."""
+
+    governments: dict[str, np.ndarray]
+    providers: dict[str, np.ndarray]
+
+    GOVERNMENT_LEVERS: ClassVar[tuple[str, ...]] = (
+        *POLICY_SHARES, "collaboration", "carbon_price", "emission_standard", "bank_factor",
+        "vc_factor")
+    PROVIDER_LEVERS: ClassVar[tuple[str, ...]] = ("capacity_weight", "base_effectiveness")
+
+    @classmethod
+    def of(cls, model: ClusterModel) -> LeverBaseline:
+        """Returns copies of the model's current levers."""
+        return cls({k: getattr(model.governments, k).copy() for k in cls.GOVERNMENT_LEVERS},
+                   {k: getattr(model.providers, k).copy() for k in cls.PROVIDER_LEVERS})
+
+    def restore(self, model: ClusterModel) -> None:
+        """Sets the model's levers back to these values (providers only if none were added)."""
+        for k, v in self.governments.items():
+            setattr(model.governments, k, v.copy())
+        if len(model.providers) == len(next(iter(self.providers.values()))):
+            for k, v in self.providers.items():
+                setattr(model.providers, k, v.copy())
+        model.exit_pressure[:] = 0.0
+        model.entry_factor[:] = 1.0
+        model.subsidy_weight[:] = 1.0
+
+
+def apply_policies(model: ClusterModel) -> None:
+    """Step 0: sets this year's policy levers: the scenario's baseline, then each policy.
+
+    Every year the levers (governments' budget shares, collaboration, carbon price, emission
+    standard, finance factors; providers' capacity and effectiveness; sector exit pressure,
+    entry factors and subsidy weights) are reset to the baseline and each active policy moves
+    them by its intensity (`policy_intensity`). Extra budget shares are what the policies cost:
+    ``policy_spend`` = budget x (shares - baseline shares). Kernels are rebuilt when
+    collaboration changed.
+    """
+    if not model.policies:
+        return
+    g = model.governments
+    before = g.collaboration.copy()
+    model.lever_baseline.restore(model)
+    for policy in model.policies:
+        intensity = policy_intensity(policy, model.year + 1)
+        if intensity > 0:
+            policy.apply(model, intensity)
+    shares = np.stack([getattr(g, name) for name in POLICY_SHARES])
+    total = shares.sum(axis=0)
+    over = total > 1.0
+    if over.any():  # policies together cannot spend more than the budget
+        for name in POLICY_SHARES:
+            setattr(g, name, np.where(over, getattr(g, name) / total, getattr(g, name)))
+    baseline = sum(model.lever_baseline.governments[name] for name in POLICY_SHARES)
+    g.policy_spend = g.tax_revenue * np.maximum(np.minimum(total, 1.0) - baseline, 0.0)
+    if not np.array_equal(before, g.collaboration):
+        model.update_kernels()
+
 FIRM_HANDLE_LIMIT = 20_000
 """Firms get Mesa agent handles only up to this many (handles cost ~1 KB each)."""
 
@@ -70,6 +150,7 @@ class ClusterModel(mesa.Model):
         steps: int | None = None,
         record_flows: bool = True,
         firm_handles: bool | None = None,
+        policies: Sequence[Intervention] = (),
         **overrides: Any,
     ) -> None:
         """Builds the cluster and runs year 0 (services, production, accounts) to set lags.
@@ -84,6 +165,8 @@ class ClusterModel(mesa.Model):
             record_flows: Whether to keep the per-edge flows table (large for big clusters).
             firm_handles: Whether to create a Mesa agent per firm; default: only up to
                 `FIRM_HANDLE_LIMIT` firms.
+            policies: Interventions that set policy levers each year (see `apply_policies`);
+                scenarios build them from their policy list.
             **overrides: `ModelParams` fields to change, e.g. ``rd_subsidy_share=0.2``
                 (this is how ``mesa.batch_run`` passes its parameters).
         """
@@ -109,6 +192,10 @@ class ClusterModel(mesa.Model):
         self._flow_records: list[pd.DataFrame] = []
         self.phase_seconds: dict[str, float] = {}
 
+        self.policies = tuple(policies)
+        self.exit_pressure = np.zeros((self.net.n, self.sectors.n))
+        self.entry_factor = np.ones((self.net.n, self.sectors.n))
+        self.subsidy_weight = np.ones((self.net.n, self.sectors.n))
         self.governments = self._initial_governments()
         self.firms = firm.initial_firms(self)
         self.enterprises_per_firm = (prm.enterprises_per_person * self.net.population.sum()
@@ -117,6 +204,7 @@ class ClusterModel(mesa.Model):
         self.providers = self._initial_providers()
         self.update_kernels()
         self.phases: list[Phase] = [
+            apply_policies,
             government.allocate_budget,
             service.upgrade_incubators,
             government.migrate_population,
@@ -138,6 +226,7 @@ class ClusterModel(mesa.Model):
             for uid in table.uid:
                 cls(self, int(uid))
         self._year_zero()
+        self.lever_baseline = LeverBaseline.of(self)
         self.datacollector = mesa.DataCollector(model_reporters={
             name: (lambda m, key=name: m._cluster_records[-1][key])
             for name in ("D", "C", "T", "population", "value_added", "emissions", "patents",
@@ -155,7 +244,10 @@ class ClusterModel(mesa.Model):
             labour_supply=prm.participation_rate * net.population,
             wage=np.full(net.n, prm.wage_base),
             **{name: np.full(net.n, getattr(prm, name)) for name in POLICY_SHARES},
-            collaborating=np.ones(net.n, dtype=bool), resource_type=net.resource_type,
+            collaboration=np.full(net.n, prm.collaboration),
+            carbon_price=np.full(net.n, prm.carbon_price),
+            emission_standard=np.full(net.n, prm.emission_standard),
+            bank_factor=np.ones(net.n), vc_factor=np.ones(net.n), resource_type=net.resource_type,
         )
 
     def _initial_institutes(self) -> InstituteTable:
@@ -169,7 +261,8 @@ class ClusterModel(mesa.Model):
                          net.n * self.sectors.n).reshape(net.n, -1) + 1e-9
         cum = np.cumsum(cell / cell.sum(axis=1, keepdims=True), axis=1)[place]
         field = np.minimum((cum < rng.random(len(place))[:, None]).sum(axis=1), self.sectors.n - 1)
-        researchers = prm.researchers_per_institute * rng.lognormal(-0.125, 0.5, len(place))
+        researchers = (prm.researchers_per_institute * net.rd_factor[place]
+                       * rng.lognormal(-0.125, 0.5, len(place)))
         funding = researchers * prm.funding_per_researcher
         flow = institute.knowledge_output(researchers, funding, prm.knowledge_productivity)
         return InstituteTable(
@@ -207,7 +300,7 @@ class ClusterModel(mesa.Model):
         """Recomputes barriers and kernels (after a change in collaboration or parameters)."""
         prm, net = self.params, self.net
         self.pair_barrier = net.barrier(prm.barrier_within, prm.barrier_between,
-                                        prm.collaboration, self.governments.collaborating)
+                                        self.governments.collaboration)
         self.kernel = spillover_kernel(net.pairs, net.n, prm.kernel_decay_km,
                                        prm.hop_attenuation, self.pair_barrier, prm.kernel_cutoff)
         self.kernel_with_self = (self.kernel + sp.identity(net.n, format="csr")).tocsr()
@@ -310,6 +403,9 @@ class ClusterModel(mesa.Model):
             "wage": g.wage.copy(), "budget": g.budget.copy(), "enforcement": g.enforcement.copy(),
             "migration_in": g.migration_in.copy(), "migration_out": g.migration_out.copy(),
             "resource_type": g.resource_type.copy(), "reserves": g.reserves.copy(),
+            "policy_spend": g.policy_spend.copy(),
+            **{f"output_{name}": self.last.output_by_sector[:, j].copy()
+               for j, name in enumerate(self.sectors.names)},
             **received,
             **{k: v.copy() for k, v in self.step_counts.items()},
         }
@@ -327,6 +423,7 @@ class ClusterModel(mesa.Model):
                 cluster[f"{key}_{t.name.lower()}"] = float(v[in_tier].mean()) if in_tier.any() else 0.0
         for key, v in self.step_counts.items():
             cluster[key] = float(v.sum())
+        cluster["policy_spend"] = float(g.policy_spend.sum())
         self._cluster_records.append(cluster)
         if self.record_flows:
             self._flow_records.append(self._flow_rows())
@@ -370,8 +467,9 @@ class ClusterModel(mesa.Model):
     def tables(self) -> dict[str, pd.DataFrame]:
         """Returns the tidy ``places``, ``flows`` and ``cluster`` tables recorded so far.
 
-        ``places``: one row per place and step (names, tier, totals, indicators, subsystem
-        scores, C, T, D, spillover received per chain, entries, exits, relocations).
+        ``places``: one row per place and step (name, tier, parent, seat coordinates, depth
+        and distance below the core, totals, output per sector, indicators, subsystem scores,
+        C, T, D, spillover received per chain, entries, exits, relocations, policy spending).
         ``flows``: one row per (step, source, target, chain) with volume > 0, source != target.
         ``cluster``: one row per step with cluster and per-tier aggregates, scores and D.
         """
@@ -381,6 +479,13 @@ class ClusterModel(mesa.Model):
         tier_names = np.array([t.name.lower() for t in Tier])
         places.insert(2, "place_name", names[places["place"]])
         places.insert(3, "tier", tier_names[self.net.tier[places["place"]]])
+        index = places["place"].to_numpy()
+        parent = self.net.parent[index]
+        places.insert(4, "parent_name", np.where(parent >= 0, names[np.maximum(parent, 0)], ""))
+        places.insert(5, "lat", self.net.lat[index])
+        places.insert(6, "lon", self.net.lon[index])
+        places.insert(7, "depth", self.net.depth[index])
+        places.insert(8, "distance_to_core_km", self.net.distance_to_root_km[index])
         places["coupling_variant"] = COUPLING_VARIANT
         flows = (pd.concat(self._flow_records, ignore_index=True) if self._flow_records
                  else pd.DataFrame(columns=["step", "source", "target", "chain", "volume"]))

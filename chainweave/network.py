@@ -213,6 +213,10 @@ class PlacePairs:
     same_jurisdiction: NDArray[np.bool_]
 
 
+_OPTIONAL_DEFAULTS = {"urban_share": 0.5, "productivity_factor": 1.0, "rd_factor": 1.0}
+"""Values of the optional numeric node attributes when a node does not give them."""
+
+
 class PlaceNetwork:
     """Arrays of a validated cluster graph, and the kernels the phases use.
 
@@ -226,6 +230,14 @@ class PlaceNetwork:
         population, area_km2, lat, lon, urban_share: Step-0 attributes (persons, km2,
             degrees, share in [0, 1]).
         resource_type: `ResourceType` of each place.
+        productivity_factor: Multiplier of step-0 firm productivity (calibration, > 0; 1 if
+            the node does not give one).
+        rd_factor: Multiplier of step-0 R&D shares and institute researchers (> 0; 1 if absent).
+        root: Index of the top of each place's tree (its core, or itself).
+        distance_to_root_km: Great-circle distance from each place to its root, km.
+        industry_shares: Step-0 shares of primary, secondary and tertiary industry in value
+            added (places x 3, rows summing to 1); NaN rows where the node gives none (the
+            sector table's tier mix applies there).
         pairs: The `PlacePairs` within reach.
     """
 
@@ -234,8 +246,9 @@ class PlaceNetwork:
 
         Args:
             graph: Cluster graph; nodes need ``tier``, ``parent``, ``population``,
-                ``area_km2``, ``lat``, ``lon``; ``resource_type`` and ``urban_share`` are
-                optional (defaults NONE and 0.5).
+                ``area_km2``, ``lat``, ``lon``; ``resource_type``, ``urban_share``,
+                ``productivity_factor``, ``rd_factor`` and ``industry_shares`` are optional
+                (defaults NONE, 0.5, 1, 1 and the tier mix).
             reach_km: Largest distance at which two places interact, km; parent links are
                 kept whatever their length.
 
@@ -249,7 +262,8 @@ class PlaceNetwork:
         index = {n: i for i, n in enumerate(graph.nodes)}
         n = len(self.names)
         attrs = {key: np.empty(n) for key in ("population", "area_km2", "lat", "lon",
-                                              "urban_share")}
+                                              "urban_share", "productivity_factor", "rd_factor")}
+        industry_shares = np.full((n, 3), np.nan)
         tier = np.empty(n, dtype=np.int8)
         parent = np.full(n, -1, dtype=np.int64)
         resource = np.zeros(n, dtype=np.int8)
@@ -268,11 +282,17 @@ class PlaceNetwork:
                 raise ParameterError(f"{where}.parent", p, "a parent city for a county")
             parent[i] = index[p] if p is not None else -1
             for key in attrs:
-                default = 0.5 if key == "urban_share" else None
-                value = data.get(key, default)
+                value = data.get(key, _OPTIONAL_DEFAULTS.get(key))
                 if value is None or not np.isfinite(float(value)):
                     raise ParameterError(f"{where}.{key}", value, "a finite number")
                 attrs[key][i] = float(value)
+            shares = data.get("industry_shares")
+            if shares is not None:
+                shares = np.asarray(shares, dtype=float)
+                if shares.shape != (3,) or (shares < 0).any() or not np.isclose(shares.sum(), 1.0):
+                    raise ParameterError(f"{where}.industry_shares", data["industry_shares"],
+                                         "three shares (primary, secondary, tertiary) summing to 1")
+                industry_shares[i] = shares
             rt = data.get("resource_type", ResourceType.NONE)
             try:
                 resource[i] = ResourceType(rt) if not isinstance(rt, str) \
@@ -281,7 +301,8 @@ class PlaceNetwork:
                 raise ParameterError(f"{where}.resource_type", rt,
                                      "none, growing, mature, declining or regenerating") from err
         for key, low, high in (("population", 0, np.inf), ("area_km2", 0, np.inf),
-                               ("urban_share", 0, 1), ("lat", -90, 90), ("lon", -180, 180)):
+                               ("urban_share", 0, 1), ("lat", -90, 90), ("lon", -180, 180),
+                               ("productivity_factor", 1e-6, 1e6), ("rd_factor", 0, 1e6)):
             bad = np.flatnonzero((attrs[key] < low) | (attrs[key] > high))
             if bad.size:
                 i = int(bad[0])
@@ -295,8 +316,14 @@ class PlaceNetwork:
         self.tier, self.parent, self.resource_type = tier, parent, resource
         self.population, self.area_km2 = attrs["population"], attrs["area_km2"]
         self.lat, self.lon, self.urban_share = attrs["lat"], attrs["lon"], attrs["urban_share"]
+        self.productivity_factor, self.rd_factor = attrs["productivity_factor"], attrs["rd_factor"]
+        self.industry_shares = industry_shares
         self.jurisdiction = np.where(tier == Tier.COUNTY, parent, np.arange(n))
-        self.depth = (ancestor_matrix(parent) >= 0).sum(axis=1) - 1
+        ancestors = ancestor_matrix(parent)
+        self.depth = (ancestors >= 0).sum(axis=1) - 1
+        self.root = ancestors[:, 0]
+        self.distance_to_root_km = great_circle_km(self.lat, self.lon, self.lat[self.root],
+                                                   self.lon[self.root])
         self.pairs = self._pairs_within(reach_km)
         self.children_offsets, self.children = self._children()
 
@@ -335,19 +362,20 @@ class PlaceNetwork:
         return np.concatenate([[0], np.cumsum(counts)]), children
 
     def barrier(
-        self, within: float, between: float, collaboration: float,
-        collaborating: NDArray[np.bool_],
+        self, within: float, between: float, collaboration: NDArray[np.float64],
     ) -> NDArray[np.float64]:
         """Returns the administrative barrier of every pair, in [0, 1].
+
+        b_pq = within for places of one jurisdiction, else between x (1 - min(c_p, c_q)):
+        a cooperation agreement removes the share of the barrier both governments commit to.
 
         Args:
             within: Barrier between places of one jurisdiction (a city and its counties).
             between: Barrier between different jurisdictions.
-            collaboration: Share of ``between`` removed when both governments collaborate.
-            collaborating: Whether each place's government is in a cooperation agreement.
+            collaboration: Each government's collaboration level c_p in [0, 1].
         """
-        both = collaborating[self.pairs.src] & collaborating[self.pairs.dst]
-        cross = between * (1.0 - collaboration * both)
+        both = np.minimum(collaboration[self.pairs.src], collaboration[self.pairs.dst])
+        cross = between * (1.0 - both)
         return np.where(self.pairs.same_jurisdiction, within, cross)
 
 

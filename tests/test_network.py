@@ -61,20 +61,22 @@ def test_kernel_worked_value():
 
 def test_kernel_fades_with_hops_and_barriers():
     net = PlaceNetwork(synthetic_cluster(1, 3, 3, seed=2), reach_km=2000)
-    none = np.zeros(net.n, bool)
-    k_high = spillover_kernel(net.pairs, net.n, 120, 0.6, net.barrier(0.1, 0.8, 0.0, none))
-    k_low = spillover_kernel(net.pairs, net.n, 120, 0.6, net.barrier(0.1, 0.2, 0.0, none))
+    none = np.zeros(net.n)
+    k_high = spillover_kernel(net.pairs, net.n, 120, 0.6, net.barrier(0.1, 0.8, none))
+    k_low = spillover_kernel(net.pairs, net.n, 120, 0.6, net.barrier(0.1, 0.2, none))
     assert (k_low - k_high).min() >= 0 and (k_low - k_high).sum() > 0
-    # collaboration lowers the barrier between jurisdictions only for collaborating pairs
-    everyone = np.ones(net.n, bool)
-    b = net.barrier(0.1, 0.8, 0.5, everyone)
+    # collaboration lowers the barrier between jurisdictions by the lower of the two levels
+    b = net.barrier(0.1, 0.8, np.full(net.n, 0.5))
     assert np.allclose(b[~net.pairs.same_jurisdiction], 0.4)
     assert np.allclose(b[net.pairs.same_jurisdiction], 0.1)
+    one_side = np.where(np.arange(net.n) == 0, 0.5, 0.0)
+    b = net.barrier(0.1, 0.8, one_side)
+    assert np.allclose(b[~net.pairs.same_jurisdiction], 0.8)
 
 
 def test_kernel_is_sparse_with_a_cutoff():
     net = PlaceNetwork(synthetic_cluster(2, 4, 5, seed=1), reach_km=3000)
-    b = net.barrier(0.1, 0.5, 0.0, np.zeros(net.n, bool))
+    b = net.barrier(0.1, 0.5, np.zeros(net.n))
     dense = spillover_kernel(net.pairs, net.n, 120, 0.6, b)
     sparse = spillover_kernel(net.pairs, net.n, 120, 0.6, b, cutoff=1e-3)
     assert sparse.nnz < dense.nnz

@@ -120,12 +120,14 @@ def _share(part: NDArray[np.float64], whole: NDArray[np.float64],
 
 
 def initial_firms(model: ClusterModel) -> FirmTable:
-    """Returns the step-0 firms: placed by population, sectors by tier mix, sized by jobs.
+    """Returns the step-0 firms: placed by population, sectors by mix, sized by jobs.
 
     Each place gets firms in proportion to its residents (at least one where there are as many
-    firms as places); sectors follow the sector table's mix for the place's tier, with the
-    mining share tripled in resource places. A place's step-0 jobs (participation x employment
-    rate x residents) are split over its firms by log-normal sizes (sigma 1).
+    firms as places); sectors follow `sector_mix`. A place's step-0 jobs (participation x
+    employment rate x residents) are split over its firms by log-normal sizes (sigma 1).
+    Productivity is the sector's base times the tier's factor times the place's calibration
+    factor, with log-normal noise (sigma 0.15); R&D shares are the sector's times the place's
+    R&D factor, with log-normal noise (sigma 0.3), capped at 0.3.
     """
     prm, net, sec, rng = model.params, model.net, model.sectors, model.rng
     pop_share = net.population / net.population.sum()
@@ -134,17 +136,14 @@ def initial_firms(model: ClusterModel) -> FirmTable:
     rest = max(prm.n_firms - int(base.sum()), 0)
     counts = base + rng.multinomial(rest, pop_share)
     place = np.repeat(np.arange(net.n), counts)
-    mix = sec.tier_mix[:, net.tier].T.copy()  # places x sectors
-    mix[net.resource_type > 0] *= np.where(sec.resource_based, 3.0, 1.0)
-    mix /= mix.sum(axis=1, keepdims=True)
-    cum = np.cumsum(mix, axis=1)[place]
+    cum = np.cumsum(sector_mix(model), axis=1)[place]
     sector = np.minimum((cum < rng.random(len(place))[:, None]).sum(axis=1), sec.n - 1)
     size = rng.lognormal(0.0, 1.0, len(place))
     jobs = prm.participation_rate * prm.employment_rate * net.population
     labour = size / group_sum(place, size, net.n)[place] * jobs[place]
     tier = net.tier[place]
     productivity = (sec.base_productivity[sector] * np.asarray(prm.tier_productivity)[tier]
-                    * rng.lognormal(0.0, 0.15, len(place)))
+                    * net.productivity_factor[place] * rng.lognormal(0.0, 0.15, len(place)))
     capital = labour * prm.capital_per_worker
     debt = prm.target_leverage * capital * (1 - prm.debt_repayment_rate)  # after last repayment
     position = np.clip(np.asarray(prm.tier_position)[tier] + rng.uniform(-0.1, 0.1, len(place)),
@@ -152,9 +151,33 @@ def initial_firms(model: ClusterModel) -> FirmTable:
     return FirmTable(
         place=place, sector=sector, productivity=productivity, labour=labour,
         labour_desired=labour, capital=capital, debt=debt, net_worth=capital - debt,
-        rd_share=np.clip(sec.rd_share[sector] * rng.lognormal(0, 0.3, len(place)), 0, 0.3),
+        rd_share=np.clip(sec.rd_share[sector] * net.rd_factor[place]
+                         * rng.lognormal(0, 0.3, len(place)), 0, 0.3),
         position=position, age=rng.integers(0, 30, len(place)),
     )
+
+
+def sector_mix(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns each place's step-0 chance of a firm being in each sector (places x sectors).
+
+    Without industry shares: the sector table's mix for the place's tier, with resource-based
+    sectors tripled in resource places. With shares sigma_c of primary, secondary and tertiary
+    industry in value added: within class c the tier mix m_s is kept, and the firm share is
+    n_s ~ sigma_c (m_s / sum_{s' in c} m_s') / v_s, v_s = base productivity x value-added share
+    of sector s, so expected value added splits by class as the shares say.
+    """
+    net, sec = model.net, model.sectors
+    mix = sec.tier_mix[:, net.tier].T.copy()
+    mix[net.resource_type > 0] *= np.where(sec.resource_based, 3.0, 1.0)
+    given = ~np.isnan(net.industry_shares[:, 0])
+    if given.any():
+        one_hot = np.eye(3)[sec.industry_class]  # sectors x classes
+        class_total = mix[given] @ one_hot  # places x classes
+        within = np.divide(mix[given], (class_total @ one_hot.T), out=np.zeros_like(mix[given]),
+                           where=(class_total @ one_hot.T) > 0)
+        va_per_firm = sec.base_productivity * sec.value_added_share
+        mix[given] = within * (net.industry_shares[given] @ one_hot.T) / va_per_firm
+    return mix / mix.sum(axis=1, keepdims=True)
 
 
 def knowledge_by_cell(model: ClusterModel) -> NDArray[np.float64]:
@@ -273,13 +296,15 @@ def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
     """Sets firms' own R&D and subsidy for the year; returns their total R&D (M yuan).
 
     Own R&D = R&D share x last revenue; the place's subsidy pool is split over its firms in
-    proportion to own R&D (firms that do no R&D get no subsidy).
+    proportion to own R&D times the subsidy weight of the firm's sector in its place (1 unless
+    a chain-leader policy favours a chain); firms that do no R&D get no subsidy.
     """
     f, g, n = model.firms, model.governments, model.net.n
     f.rd_own = f.rd_share * f.revenue
-    own_here = group_sum(f.place, f.rd_own, n)
-    f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * f.rd_own, own_here[f.place],
-                             out=np.zeros(len(f)), where=own_here[f.place] > 0)
+    claim = f.rd_own * model.subsidy_weight[f.place, f.sector]
+    claims_here = group_sum(f.place, claim, n)
+    f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * claim, claims_here[f.place],
+                             out=np.zeros(len(f)), where=claims_here[f.place] > 0)
     return f.rd_own + f.rd_subsidy
 
 
@@ -430,7 +455,7 @@ def firm_accounts(model: ClusterModel) -> FirmAccounts:
     """
     f, g, prm = model.firms, model.governments, model.params
     emissions = carbon_intensity(model) * f.output
-    per_tonne = prm.carbon_price + g.enforcement[f.place] * prm.enforcement_cost
+    per_tonne = g.carbon_price[f.place] + g.enforcement[f.place] * prm.enforcement_cost
     emission_cost = per_tonne * emissions / 1e6
     vat = prm.vat_rate * np.maximum(f.value_added, 0.0)
     profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
@@ -459,14 +484,16 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     """Step 6b: firms exit, relocate down the hierarchy, and new firms enter.
 
     Exit: net worth below zero; or a baseline hazard (times 1 - incubator effectiveness for
-    an incubated startup); or, above the emission standard, closure with probability equal
-    to the place's enforcement level.
+    an incubated startup) plus the policy exit pressure on the firm's sector in its place (0
+    unless a division-of-labour or resource policy retires capacity); or, above the place's
+    emission standard, closure with probability equal to the place's enforcement level.
     Relocation (gradient transfer): a firm of a polluting or low-value-added sector (carbon
     intensity above the median sector's, or value-added share below it) in a place with
     child places is pushed by p = rate x x / (x + x_half), x = w_p / min child wage - 1 +
     enforcement; a pushed firm moves to a child place drawn uniformly.
     Entry: entrants per place and sector ~ Poisson(rate x incumbents x (1 + boost x incubation
-    coverage x quality) x 2 x profitable share); an entrant copies its cell's mean productivity
+    coverage x quality) x 2 x profitable share x policy entry factor (1 unless a policy
+    favours the sector in the place)); an entrant copies its cell's mean productivity
     with log-normal noise (sigma 0.1), half its mean labour, and the step-0 balance sheet
     (capital per worker, debt at the target leverage).
     """
@@ -475,8 +502,9 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     m, n = len(f), net.n
     u_exit, u_close, u_move, u_dest = rng.random((4, m))
     quality = model.incubation_quality
-    hazard = prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
-    dirty = carbon_intensity(model) > prm.emission_standard
+    hazard = (prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
+              + model.exit_pressure[f.place, f.sector])
+    dirty = carbon_intensity(model) > g.emission_standard[f.place]
     leaves = (f.net_worth < 0) | (u_exit < hazard) | (dirty & (u_close < g.enforcement[f.place]))
     model.step_counts["exits"] = group_sum(f.place[leaves], None, n)
 
@@ -512,7 +540,8 @@ def _enter(model: ClusterModel) -> None:
     place_of_cell = np.arange(cells) // sec.n
     boost = 1 + prm.incubation_entry_boost * (model.incubation_coverage
                                               * model.incubation_quality)[place_of_cell]
-    entrants = rng.poisson(prm.entry_rate * incumbents * boost * 2 * profitable)
+    entrants = rng.poisson(prm.entry_rate * incumbents * boost * 2 * profitable
+                           * model.entry_factor.ravel())
     model.step_counts["entries"] = group_sum(place_of_cell, entrants.astype(float), n)
     if entrants.sum() == 0:
         return

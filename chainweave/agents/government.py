@@ -51,7 +51,12 @@ class GovernmentTable(ColumnTable):
         "incubator_spend": np.float64,
         "public_services": np.float64,  # stock, M yuan
         "enforcement": np.float64,  # environmental enforcement level, [0, 1)
-        "collaborating": np.bool_,  # in a cooperation agreement (lower barriers)
+        "collaboration": np.float64,  # share of the barrier to other jurisdictions removed, [0, 1]
+        "carbon_price": np.float64,  # price firms pay per t CO2, yuan
+        "emission_standard": np.float64,  # t CO2 per M yuan of output above which firms may be closed
+        "bank_factor": np.float64,  # multiplier of local bank capacity (S&T finance policy), >= 0
+        "vc_factor": np.float64,  # multiplier of local venture capital (S&T finance policy), >= 0
+        "policy_spend": np.float64,  # budget spent by policies above the baseline mix, M yuan
         "resource_type": np.int8,  # ResourceType, updated by the life cycle
         "reserves": np.float64,  # reserve units left
         "full_reserves": np.float64,  # reserve units before any extraction

@@ -60,17 +60,18 @@ def capacity_by_place(model: ClusterModel, kind: ServiceKind) -> NDArray[np.floa
     """Returns what the providers of one kind in each place can supply this year.
 
     Banks and venture capital: M yuan, a multiple of last year's local value added times the
-    place's providers' weights and effectiveness. Incubators: startups they can host.
+    place's providers' weights and effectiveness, times the government's finance factor
+    (1 unless an S&T finance policy raises it). Incubators: startups they can host.
     Intermediaries: enterprises they can serve.
     """
     s, prm, n = model.providers, model.params, model.net.n
     mask = s.kind == kind
     if kind == ServiceKind.BANK:
         weight = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
-        return weight * prm.bank_capacity_per_gdp * model.last.value_added
+        return weight * prm.bank_capacity_per_gdp * model.governments.bank_factor * model.last.value_added
     if kind == ServiceKind.VENTURE_CAPITAL:
         weight = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
-        return weight * prm.vc_capacity_per_gdp * model.last.value_added
+        return weight * prm.vc_capacity_per_gdp * model.governments.vc_factor * model.last.value_added
     return group_sum(s.place[mask], s.capacity_weight[mask], n)
 
 
