@@ -57,8 +57,10 @@ class Intervention(Protocol):
 
 
 def policy_intensity(policy: Intervention, year: int) -> float:
-    """Returns how far a policy is phased in during ``year``: 0 up to its start year, then
-    rising linearly to 1 over ``ramp`` years (at once when ramp is 0)."""
+    """Returns how far a policy is phased in during ``year``, in [0, 1].
+
+    0 up to its start year, then rising linearly to 1 over ``ramp`` years (at once when ramp is 0).
+    """
     if year <= policy.start:
         return 0.0
     return 1.0 if policy.ramp <= 0 else min(1.0, (year - policy.start) / policy.ramp)
@@ -151,6 +153,7 @@ class ClusterModel(mesa.Model):
         record_flows: bool = True,
         firm_handles: bool | None = None,
         policies: Sequence[Intervention] = (),
+        government_mix: dict[str, dict[str, float]] | None = None,
         **overrides: Any,
     ) -> None:
         """Builds the cluster and runs year 0 (services, production, accounts) to set lags.
@@ -167,6 +170,9 @@ class ClusterModel(mesa.Model):
                 `FIRM_HANDLE_LIMIT` firms.
             policies: Interventions that set policy levers each year (see `apply_policies`);
                 scenarios build them from their policy list.
+            government_mix: Baseline levers of single governments, by place name, e.g.
+                ``{"Enshi": {"talent_share": 0.02}}`` (budget shares, ``collaboration``,
+                ``carbon_price``, ``emission_standard``); the rest follow the parameters.
             **overrides: `ModelParams` fields to change, e.g. ``rd_subsidy_share=0.2``
                 (this is how ``mesa.batch_run`` passes its parameters).
         """
@@ -193,10 +199,11 @@ class ClusterModel(mesa.Model):
         self.phase_seconds: dict[str, float] = {}
 
         self.policies = tuple(policies)
+        self.policy_state: dict[str, Any] = {}  # what one-off policies have done
         self.exit_pressure = np.zeros((self.net.n, self.sectors.n))
         self.entry_factor = np.ones((self.net.n, self.sectors.n))
         self.subsidy_weight = np.ones((self.net.n, self.sectors.n))
-        self.governments = self._initial_governments()
+        self.governments = self._initial_governments(government_mix or {})
         self.firms = firm.initial_firms(self)
         self.enterprises_per_firm = (prm.enterprises_per_person * self.net.population.sum()
                                      / max(len(self.firms), 1))
@@ -237,9 +244,9 @@ class ClusterModel(mesa.Model):
         self.running = steps is None or steps > 0
 
     # --- construction -----------------------------------------------------------------
-    def _initial_governments(self) -> GovernmentTable:
+    def _initial_governments(self, mix: dict[str, dict[str, float]]) -> GovernmentTable:
         net, prm = self.net, self.params
-        return GovernmentTable(
+        table = GovernmentTable(
             place=np.arange(net.n), population=net.population, urban_share=net.urban_share,
             labour_supply=prm.participation_rate * net.population,
             wage=np.full(net.n, prm.wage_base),
@@ -249,6 +256,20 @@ class ClusterModel(mesa.Model):
             emission_standard=np.full(net.n, prm.emission_standard),
             bank_factor=np.ones(net.n), vc_factor=np.ones(net.n), resource_type=net.resource_type,
         )
+        index = {name: i for i, name in enumerate(net.names)}
+        for place, levers in mix.items():
+            if place not in index:
+                raise ParameterError(f"governments.{place}", place, "the name of a place in the cluster")
+            for lever, value in levers.items():
+                if lever not in (*POLICY_SHARES, "collaboration", "carbon_price", "emission_standard"):
+                    raise ParameterError(f"governments.{place}.{lever}", value, "a policy lever")
+                getattr(table, lever)[index[place]] = value
+        shares = sum(getattr(table, name) for name in POLICY_SHARES)
+        if (shares > 1 + 1e-12).any():
+            i = int(np.argmax(shares))
+            raise ParameterError(f"governments.{net.names[i]}", round(float(shares[i]), 6),
+                                 "budget shares summing to at most 1")
+        return table
 
     def _initial_institutes(self) -> InstituteTable:
         """Institutes per place by tier; fields follow the local firms' sectors."""
