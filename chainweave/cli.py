@@ -8,6 +8,7 @@ in every subcommand: ``--scenario``, ``--seed``, ``--steps``, ``--out``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -15,9 +16,14 @@ from typing import NoReturn
 
 import pandas as pd
 
+from chainweave.compare import compare, format_ranking
 from chainweave.errors import ParameterError
+from chainweave.network import Tier
 from chainweave.results import write_results
-from chainweave.simulate import simulate
+from chainweave.scenarios import Scenario, load_scenario
+
+DEFAULT_SCENARIO = "yijing_jingen"
+"""The scenario every subcommand uses unless told otherwise."""
 
 
 class ArgumentError(Exception):
@@ -47,25 +53,70 @@ def _parse_override(text: str) -> tuple[str, object]:
     return name.strip(), raw
 
 
-def add_common_flags(parser: argparse.ArgumentParser, steps: int = 30) -> None:
-    """Adds --seed, --steps and --out, which mean the same in every subcommand."""
-    parser.add_argument("--seed", type=int, default=1, help="seed of the run (default 1)")
-    parser.add_argument("--steps", type=int, default=steps, help=f"years to run (default {steps})")
+def add_common_flags(parser: argparse.ArgumentParser) -> None:
+    """Adds --scenario, --seed, --steps and --out, which mean the same in every subcommand."""
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
+                        help=f"bundled scenario name or YAML file (default {DEFAULT_SCENARIO})")
+    parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="years to run (default: the scenario's horizon)")
     parser.add_argument("--out", default="results", help="output folder (default results/)")
 
 
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """Returns the scenario of --scenario with the --set values applied."""
+    scenario = load_scenario(args.scenario)
+    values = {}
+    for text in getattr(args, "set", []):
+        name, value = _parse_override(text)
+        values[name if "." in name else f"params.{name}"] = value
+    return scenario.with_values(values) if values else scenario
+
+
+def _check_steps(steps: int | None, low: int = 0) -> None:
+    if steps is not None and steps < low:
+        raise ParameterError("--steps", steps, f"a whole number >= {low}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Runs one model and writes places, flows and cluster tables to --out."""
-    if args.steps < 0:
-        raise ParameterError("--steps", args.steps, "a whole number >= 0")
-    overrides = dict(_parse_override(s) for s in args.set)
+    """Runs one model of a scenario and writes places, flows and cluster tables to --out."""
+    _check_steps(args.steps)
+    scenario = _scenario(args)
     started = time.perf_counter()
-    tables, manifest = simulate(steps=args.steps, seed=args.seed, **overrides)
+    tables, manifest = scenario.run(seed=args.seed, steps=args.steps)
     manifest["wall_seconds"] = time.perf_counter() - started
     out = write_results(args.out, tables, manifest)
     print(summary(tables["cluster"]))
-    print(f"\n{manifest['places']} places, {manifest['firms_final']} firms at the end; "
-          f"{args.steps} steps in {manifest['wall_seconds']:.1f} s; tables in {out}/")
+    print(f"\n{scenario.name}: {manifest['places']} places, {manifest['firms_final']} firms at the end; "
+          f"{manifest['steps']} steps in {manifest['wall_seconds']:.1f} s; tables in {out}/")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compares the scenario's policies with its baseline; prints the ranking, writes results."""
+    _check_steps(args.steps, 1)
+    scenario = _scenario(args)
+    variants = [v.strip() for v in args.policies.split(",") if v.strip()] if args.policies else None
+    result = compare(scenario, variants=variants, replications=args.replications, steps=args.steps,
+                     seed=args.seed, workers=args.workers)
+    out = result.write(args.out)
+    m = result.manifest
+    print(format_ranking(result.ranking, m["replications"], m["steps"], m["confidence"]))
+    print(f"\n{scenario.name}: {len(m['variants'])} variants x {m['replications']} replications in "
+          f"{m['wall_seconds']:.1f} s; tables in {out}/")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Checks a scenario file and prints what it resolves to (exit 2 and one line if bad)."""
+    scenario = _scenario(args)
+    net = scenario.network
+    tiers = {t.name.lower(): int((net.tier == t).sum()) for t in Tier}
+    print(f"{scenario.source}: scenario {scenario.name!r} is valid: {net.n} places "
+          f"({', '.join(f'{v} {k}' for k, v in tiers.items())}), {scenario.params.n_firms} firms, "
+          f"{scenario.horizon} years, seed {scenario.seed}, policies: "
+          f"{', '.join(scenario.policy_names()) or 'none'}; compares: "
+          f"{', '.join(name for name, _ in scenario.variants()[1:]) or 'nothing'}")
     return 0
 
 
@@ -90,11 +141,31 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
 
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_flags(parser)
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a model parameter (repeatable)")
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                        help="set a scenario field, e.g. rd_subsidy_share=0.05 (a model parameter) "
+                             "or policies.rd_subsidy.extra_share=0.05 (repeatable)")
+
+
+def _compare_arguments(parser: argparse.ArgumentParser) -> None:
+    _run_arguments(parser)
+    parser.add_argument("--policies", default=None,
+                        help="comma-separated policies to compare (default: the scenario's list)")
+    parser.add_argument("--replications", type=int, default=None,
+                        help="runs per variant (default: the scenario's)")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="parallel processes (default: up to 2)")
+
+
+def _validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="bundled scenario name or YAML file")
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                        help="set a scenario field before checking (repeatable)")
 
 
 SUBCOMMANDS["run"] = ("run one simulation and write its tables", _run_arguments, cmd_run)
+SUBCOMMANDS["compare"] = ("compare policies with the baseline (the default command)",
+                          _compare_arguments, cmd_compare)
+SUBCOMMANDS["validate"] = ("check a scenario file", _validate_arguments, cmd_validate)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-DEFAULT_COMMAND: list[str] = ["run"]
+DEFAULT_COMMAND: list[str] = ["compare"]
 """What ``python run.py`` with no arguments runs."""
 
 

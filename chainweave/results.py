@@ -61,9 +61,13 @@ def write_results(
 ) -> Path:
     """Writes tables (Parquet, and CSV when ``csv``) and then the manifest into ``out_dir``.
 
-    Returns the folder. The manifest lists the files written.
+    Returns the folder. The manifest lists the files written. An old manifest in the folder is
+    removed first, so an interrupted write leaves a folder without one (no result), never an
+    old manifest over a mix of old and new tables.
     """
     out = Path(out_dir)
+    # The folder stops claiming a whole result until the new manifest is in place.
+    (out / MANIFEST).unlink(missing_ok=True)
     written = []
     for name, table in tables.items():
         atomic_write_table(table, out / f"{name}.parquet")

@@ -57,7 +57,7 @@ def test_script_reports_errors_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        "run.py: error: barrier_between: got 2; expected a number in [0, 1]"]
+        "run.py: error: yijing_jingen: params.barrier_between: got 2; expected a number in [0, 1]"]
     assert not (tmp_path / "x").exists()
 
 
