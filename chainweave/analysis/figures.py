@@ -28,7 +28,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from chainweave.analysis.bands import PAPER_BANDS, coordination_band
 from chainweave.analysis.structure import specialization_index, specialization_terms
@@ -107,6 +107,7 @@ METRIC_LABELS: dict[str, str] = {
     "value_added": "value added (M yuan/yr)",
     "output": "output (M yuan/yr)",
     "patents": "patents (per yr)",
+    "policy_spend_total": "policy cost to date (M yuan)",
 }
 """Axis label with unit of each metric a figure may show."""
 
@@ -126,7 +127,8 @@ def styled[**P, R](function: Callable[P, R]) -> Callable[P, R]:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _require_columns(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
+def require_columns(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
+    """Raises `ParameterError` unless ``table`` has rows and all ``columns``."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ParameterError(name, f"a table without {', '.join(missing)}",
@@ -135,7 +137,8 @@ def _require_columns(table: pd.DataFrame, name: str, columns: Sequence[str]) -> 
         raise ParameterError(name, "an empty table", f"a {name} table with rows")
 
 
-def _require_one_run(table: pd.DataFrame, name: str) -> None:
+def require_one_run(table: pd.DataFrame, name: str) -> None:
+    """Raises `ParameterError` if ``table`` holds rows of several scenarios, replicates or seeds."""
     for key in ("scenario", "replicate", "seed"):
         if key in table.columns and table[key].nunique() > 1:
             raise ParameterError(name, f"{table[key].nunique()} values of {key}",
@@ -151,7 +154,8 @@ def _pick_step(table: pd.DataFrame, step: int | None) -> int:
     return int(step)
 
 
-def _chains(chain: str | Sequence[str]) -> tuple[str, ...]:
+def selected_chains(chain: str | Sequence[str]) -> tuple[str, ...]:
+    """Returns the chains a chain selector names: ``"all"``, one name or a list of names."""
     chosen = CHAINS if chain == "all" else (chain,) if isinstance(chain, str) else tuple(chain)
     for c in chosen:
         if c not in CHAINS:
@@ -184,8 +188,13 @@ def _log_axis(ax: Axes) -> None:
 
 
 def _step_axis(ax: Axes) -> None:
+    """Labels ``ax``'s x axis as steps, with whole-number ticks (and some width at step 0)."""
     ax.set_xlabel("step (years since start)")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    low, high = ax.get_xlim()
+    if high - low < 2:
+        middle = round((low + high) / 2)
+        ax.set_xlim(middle - 1, middle + 1)
 
 
 # --- hierarchy map --------------------------------------------------------------------------
@@ -237,7 +246,7 @@ def hierarchy_scale(places: pd.DataFrame, flows: pd.DataFrame | None,
     """
     if size_by not in ("population", "output"):
         raise ParameterError("size_by", size_by, "'population' or 'output'")
-    _require_columns(places, "places", ["step", "place", size_by])
+    require_columns(places, "places", ["step", "place", size_by])
     volume_max: dict[str, float] = {}
     if flows is not None and len(flows):
         pairs = _pair_volumes(flows)
@@ -259,12 +268,12 @@ def hierarchy_layout(places: pd.DataFrame, layout: Layout = "tier") -> dict[int,
     """
     first = places.drop_duplicates("place").sort_values("place")
     if layout == "map":
-        _require_columns(first, "places", ["lon", "lat"])
+        require_columns(first, "places", ["lon", "lat"])
         return {int(p): (float(x), float(y)) for p, x, y in
                 zip(first["place"], first["lon"], first["lat"], strict=True)}
     if layout != "tier":
         raise ParameterError("layout", layout, "'tier' or 'map'")
-    _require_columns(first, "places", ["place", "place_name", "tier"])
+    require_columns(first, "places", ["place", "place_name", "tier"])
     ids = first["place"].astype(int).tolist()
     by_name = dict(zip(first["place_name"], ids, strict=True))
     parents = (first["parent_name"] if "parent_name" in first else pd.Series("", index=first.index))
@@ -321,7 +330,7 @@ def draw_hierarchy(
         scale: Fixed node and edge scales (see `hierarchy_scale`); default: fit this run.
         max_edges: Largest pair flows drawn per chain (the rest are too thin to see), >= 0.
     """
-    chosen = _chains(chain)
+    chosen = selected_chains(chain)
     scale = scale or hierarchy_scale(places, flows)
     pos = dict(positions) if positions is not None else hierarchy_layout(places, layout)
     now = places[places["step"] == step].sort_values("place")
@@ -400,12 +409,12 @@ def hierarchy_map(
         max_edges: Largest pair flows drawn per chain, >= 0.
         figsize: Figure size in inches (pixels = inches x `FIGURE_DPI`).
     """
-    _require_columns(places, "places", ["step", "place", "place_name", "tier", "D", size_by])
-    _require_one_run(places, "places")
+    require_columns(places, "places", ["step", "place", "place_name", "tier", "D", size_by])
+    require_one_run(places, "places")
     if flows is not None:
-        _require_one_run(flows, "flows")
+        require_one_run(flows, "flows")
     step = _pick_step(places, step)
-    chosen = _chains(chain)
+    chosen = selected_chains(chain)
     scale = scale or hierarchy_scale(places, flows, size_by)
     fig, ax = hierarchy_axes(chosen if flows is not None else (), scale, figsize)
     draw_hierarchy(ax, places, flows, step, chosen, layout, positions, scale, max_edges)
@@ -498,8 +507,8 @@ def spillover_by_tier(cluster: pd.DataFrame, figsize: tuple[float, float] = (11.
         figsize: Figure size in inches.
     """
     columns = [f"inflow_{c}_{t}" for c in CHAINS for t in TIERS]
-    _require_columns(cluster, "cluster", ["step", *columns])
-    _require_one_run(cluster, "cluster")
+    require_columns(cluster, "cluster", ["step", *columns])
+    require_one_run(cluster, "cluster")
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(1, len(CHAINS), sharex=True)
     for ax, chain in zip(axes, CHAINS, strict=True):
@@ -562,10 +571,10 @@ def radiation_curve(
     """
     if by not in ("distance", "hops"):
         raise ParameterError("by", by, "'distance' or 'hops'")
-    _require_columns(places, "places", ["step", "place", "tier", "depth", "distance_to_core_km"])
-    _require_columns(flows, "flows", ["step", "source", "target", "chain", "volume"])
-    _require_one_run(places, "places")
-    _require_one_run(flows, "flows")
+    require_columns(places, "places", ["step", "place", "tier", "depth", "distance_to_core_km"])
+    require_columns(flows, "flows", ["step", "source", "target", "chain", "volume"])
+    require_one_run(places, "places")
+    require_one_run(flows, "flows")
     step = _pick_step(places, step)
     received = _core_flows(places, flows, step)
     x_col = "distance_to_core_km" if by == "distance" else "depth"
@@ -637,9 +646,9 @@ def coordination_by_tier(cluster: pd.DataFrame, figsize: tuple[float, float] = (
         cluster: Cluster table of one run.
         figsize: Figure size in inches.
     """
-    _require_columns(cluster, "cluster", ["step", *_PANELS, *(f"{m}_{t}" for m in _PANELS
+    require_columns(cluster, "cluster", ["step", *_PANELS, *(f"{m}_{t}" for m in _PANELS
                                                               for t in TIERS)])
-    _require_one_run(cluster, "cluster")
+    require_one_run(cluster, "cluster")
     fig = Figure(figsize=figsize, layout="constrained")
     axes = _panel_grid(fig)
     last = cluster.sort_values("step").iloc[-1]
@@ -661,6 +670,36 @@ def coordination_by_tier(cluster: pd.DataFrame, figsize: tuple[float, float] = (
 
 
 @styled
+def metric_by_tier(cluster: pd.DataFrame, metric: str = "D",
+                   figsize: tuple[float, float] = (6.0, 3.8)) -> Figure:
+    """Returns one metric over time for the cluster and each tier, in a single panel.
+
+    The compact form of `coordination_by_tier` (the dashboard's chart); for D the
+    coordination bands are shaded.
+
+    Args:
+        cluster: Cluster table of one run.
+        metric: D, C, T or ``score_<subsystem>``: a column with ``<metric>_<tier>`` columns.
+        figsize: Figure size in inches.
+    """
+    require_columns(cluster, "cluster", ["step", metric, *(f"{metric}_{t}" for t in TIERS)])
+    require_one_run(cluster, "cluster")
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    for key, colour, label in [("", CLUSTER_COLOUR, "whole cluster"),
+                               *((f"_{t}", TIER_COLOURS[t], TIER_LABELS[t]) for t in TIERS)]:
+        ax.plot(cluster["step"], cluster[f"{metric}{key}"], color=colour, lw=1.8,
+                ls="--" if not key else "-", marker="o", markersize=3, label=label)
+    if metric == "D":
+        shade_bands(ax)
+    ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+    _step_axis(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_title(f"{metric} by tier, steps 0-{int(cluster['step'].max())}", loc="left")
+    return fig
+
+
+@styled
 def coordination_by_place(places: pd.DataFrame, figsize: tuple[float, float] = (12.0, 6.0)) -> Figure:
     """Returns C, T, D and the four subsystem scores over time for every place, coloured by tier.
 
@@ -668,8 +707,8 @@ def coordination_by_place(places: pd.DataFrame, figsize: tuple[float, float] = (
         places: Places table of one run.
         figsize: Figure size in inches.
     """
-    _require_columns(places, "places", ["step", "place", "tier", *_PANELS])
-    _require_one_run(places, "places")
+    require_columns(places, "places", ["step", "place", "tier", *_PANELS])
+    require_one_run(places, "places")
     fig = Figure(figsize=figsize, layout="constrained")
     axes = _panel_grid(fig)
     for tier in reversed(TIERS):
@@ -726,8 +765,8 @@ def specialization_heatmap(places: pd.DataFrame, step: int | None = None, max_pl
         max_places: Most rows to draw, >= 2.
         width: Figure width in inches; the height follows the number of rows.
     """
-    _require_columns(places, "places", ["step", "place", "place_name", "tier"])
-    _require_one_run(places, "places")
+    require_columns(places, "places", ["step", "place", "place_name", "tier"])
+    require_one_run(places, "places")
     step = _pick_step(places, step)
     output = sector_output(places, step)
     output = output[output.sum(axis=1) > 0]
@@ -767,22 +806,25 @@ SCOPE_COLOURS: dict[str, str] = {"cluster": CLUSTER_COLOUR, **TIER_COLOURS}
 
 
 @styled
-def policy_comparison(effects: pd.DataFrame, metric: str = "D",
+def policy_comparison(effects: pd.DataFrame, metric: str = "D", confidence: float = 0.95,
                       figsize: tuple[float, float] | None = None) -> Figure:
     """Returns the policy-comparison chart: each scenario's effect on a metric, per scope.
 
     One group of bars per scenario (the baseline left out), one bar per scope (cluster, core,
     secondary, county): the difference to the baseline at the compared step with its
-    confidence interval (``diff``, ``diff_low``, ``diff_high`` of a comparison's effects
-    table). Groups are ordered by the effect on the whole cluster.
+    confidence interval, from a comparison's effects table (``diff`` and ``diff_ci_low`` /
+    ``diff_ci_high``, or ``diff_low`` / ``diff_high``). Groups are ordered by the effect on the
+    whole cluster, largest on top.
 
     Args:
-        effects: Effects table of a comparison (scenario, scope, metric, step, diff, diff_low,
-            diff_high).
+        effects: Effects table of a comparison (scenario, scope, metric, step, diff and its
+            interval).
         metric: Metric to show, e.g. ``"D"`` or ``"emissions"``.
+        confidence: Level of the intervals in the table, for the title (0-1).
         figsize: Figure size in inches; default grows with the number of scenarios.
     """
-    _require_columns(effects, "effects", ["scenario", "scope", "metric", "step", "diff", "diff_low",
+    effects = effects.rename(columns={"diff_ci_low": "diff_low", "diff_ci_high": "diff_high"})
+    require_columns(effects, "effects", ["scenario", "scope", "metric", "step", "diff", "diff_low",
                                           "diff_high"])
     rows = effects[(effects["metric"] == metric) & (effects["scenario"] != "baseline")]
     if rows.empty:
@@ -791,16 +833,16 @@ def policy_comparison(effects: pd.DataFrame, metric: str = "D",
     step = int(rows["step"].max())
     rows = rows[rows["step"] == step]
     scopes = [s for s in SCOPES if s in set(rows["scope"])]
-    cluster_effect = rows[rows["scope"] == scopes[0]].set_index("scenario")["diff"]
-    scenarios = list(cluster_effect.sort_values().index)
+    first = rows[rows["scope"] == scopes[0]].set_index("scenario")["diff"]
+    scenarios = list(first.sort_values(ascending=False).index)
     scenarios += sorted(set(rows["scenario"]) - set(scenarios))
-    figsize = figsize or (9.0, 1.6 + 0.55 * len(scenarios) * max(len(scopes), 1) / 2)
+    figsize = figsize or (9.0, 1.8 + 0.16 * len(scenarios) * len(scopes))
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     bar = 0.8 / len(scopes)
     for j, scope in enumerate(scopes):
         part = rows[rows["scope"] == scope].set_index("scenario").reindex(scenarios)
-        y = np.arange(len(scenarios)) + 0.4 - bar * (j + 0.5)
+        y = np.arange(len(scenarios)) - 0.4 + bar * (j + 0.5)
         low = (part["diff"] - part["diff_low"]).clip(lower=0).fillna(0)
         high = (part["diff_high"] - part["diff"]).clip(lower=0).fillna(0)
         ax.barh(y, part["diff"], height=bar * 0.9, color=SCOPE_COLOURS[scope],
@@ -810,11 +852,12 @@ def policy_comparison(effects: pd.DataFrame, metric: str = "D",
     ax.set_yticks(np.arange(len(scenarios)), [str(s).replace("_", " ") for s in scenarios])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    label = METRIC_LABELS.get(metric, metric)
-    ax.set_xlabel(f"change vs baseline in {label}")
-    ax.legend(loc="best", title="scope")
-    ax.set_title(f"Policy effects on {metric} at step {step} (bars: 95% CI of the paired difference)",
-                 loc="left")
+    if float(np.nanmax(np.abs(rows[["diff", "diff_low", "diff_high"]].to_numpy()))) >= 1e4:
+        ax.xaxis.set_major_formatter(EngFormatter(sep=" "))
+    ax.set_xlabel(f"change vs baseline: {METRIC_LABELS.get(metric, metric)}")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", title="scope", frameon=False)
+    ax.set_title(f"Policy effects on {metric} at step {step} "
+                 f"(whiskers: {confidence:.0%} CI of the paired difference)", loc="left")
     return fig
 
 
@@ -831,7 +874,7 @@ def scenario_trajectories(cluster: pd.DataFrame, metric: str = "D",
         figsize: Figure size in inches.
     """
     columns = [metric, *(f"{metric}_{t}" for t in TIERS)]
-    _require_columns(cluster, "cluster", ["scenario", "step", *columns])
+    require_columns(cluster, "cluster", ["scenario", "step", *columns])
     scenarios = sorted(cluster["scenario"].unique(), key=lambda s: (s != "baseline", s))
     colours = mpl.colormaps["tab10"].colors
     fig = Figure(figsize=figsize, layout="constrained")
