@@ -197,3 +197,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("run.py: interrupted", file=sys.stderr)
         return 130
+import chainweave.plotting  # noqa: E402,F401  (registers the plot and dashboard subcommands)

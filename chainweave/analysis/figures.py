@@ -335,7 +335,15 @@ def draw_hierarchy(
     pos = dict(positions) if positions is not None else hierarchy_layout(places, layout)
     now = places[places["step"] == step].sort_values("place")
     xy = np.array([pos[int(p)] for p in now["place"]])
-    if flows is not None and len(flows) and max_edges > 0:
+    if "parent_name" in now.columns:
+        # The administrative tree, thin and grey under the flows.
+        ids = dict(zip(now["place_name"], now["place"].astype(int), strict=True))
+        for place, parent in zip(now["place"].astype(int), now["parent_name"], strict=True):
+            if parent in ids and ids[parent] in pos:
+                (x0, y0), (x1, y1) = pos[place], pos[ids[parent]]
+                ax.plot([x0, x1], [y0, y1], color="#C8C8C8", lw=0.8, zorder=0)
+    has_flows = flows is not None and len(flows) > 0
+    if has_flows and max_edges > 0:
         pairs = _pair_volumes(flows[flows["step"] == step])
         for c in chosen:
             top = pairs[pairs["chain"] == c].nlargest(max_edges, "volume")
@@ -372,8 +380,9 @@ def draw_hierarchy(
         ax.set_aspect(1.0 / np.cos(np.radians(float(np.mean(xy[:, 1])))), adjustable="datalim")
     ax.margins(0.06)
     what = "chain" if set(chosen) == set(CHAINS) else " and ".join(chosen)
-    ax.set_title(f"Hierarchy and {what} flows, step {step}: "
-                 f"colour = D, area = {scale.size_by}, width = flow", loc="left")
+    ax.set_title(f"Hierarchy and {what} flows, step {step}: colour = D, area = {scale.size_by}, width = flow"
+                 if has_flows else f"Hierarchy, step {step}: colour = D, area = {scale.size_by} "
+                 "(flows not recorded; grey: parent links)", loc="left")
 
 
 @styled

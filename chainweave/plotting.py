@@ -1,0 +1,171 @@
+"""The ``plot`` and ``dashboard`` subcommands: figures of a result folder, and the live page.
+
+``python run.py plot RESULTS_DIR`` reads a folder written by ``run``, ``compare`` or ``sweep``
+(its manifest says which) and draws every figure that fits it into ``RESULTS_DIR/figures/``
+(or ``--out``), each as PNG and SVG; ``--animate`` adds the hierarchy map over the steps as a
+GIF (and MP4 with ffmpeg). ``python run.py dashboard`` serves the interactive page on
+localhost. Importing this module registers both in `chainweave.cli.SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from chainweave.analysis import figures as fg
+from chainweave.analysis.animation import animate_hierarchy
+from chainweave.cli import DEFAULT_SCENARIO, SUBCOMMANDS
+from chainweave.errors import ParameterError
+from chainweave.results import MANIFEST, read_results
+
+KINDS: tuple[str, ...] = ("run", "comparison", "sweep")
+"""Result kinds a manifest may name."""
+
+
+def _run_figures(tables: dict[str, pd.DataFrame]) -> dict[str, Callable[[], Figure]]:
+    """Returns name -> figure builder for one run's tables (flows optional)."""
+    places, cluster = tables["places"], tables["cluster"]
+    flows = tables.get("flows")
+    flows = flows if flows is not None and len(flows) else None
+    figures: dict[str, Callable[[], Figure]] = {
+        "hierarchy_map": lambda: fg.hierarchy_map(places, flows),
+        "hierarchy_map_geographic": lambda: fg.hierarchy_map(places, flows, layout="map"),
+    }
+    if flows is not None:
+        for chain in fg.CHAINS:
+            figures[f"hierarchy_map_{chain}"] = lambda c=chain: fg.hierarchy_map(places, flows, chain=c)
+        figures["radiation_curve"] = lambda: fg.radiation_curve(places, flows)
+        figures["radiation_curve_hops"] = lambda: fg.radiation_curve(places, flows, by="hops")
+    figures["spillover_by_tier"] = lambda: fg.spillover_by_tier(cluster)
+    figures["coordination_by_tier"] = lambda: fg.coordination_by_tier(cluster)
+    figures["coordination_by_place"] = lambda: fg.coordination_by_place(places)
+    if any(c.startswith("output_") for c in places.columns):
+        figures["specialization"] = lambda: fg.specialization_heatmap(places)
+    return figures
+
+
+def baseline_run(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Returns the places and cluster tables of a comparison's baseline, first replicate."""
+    cluster = tables["cluster"]
+    baseline = "baseline" if "baseline" in set(cluster["scenario"]) else cluster["scenario"].iloc[0]
+    first = cluster.loc[cluster["scenario"] == baseline, "replicate"].min()
+    return {name: table[(table["scenario"] == baseline) & (table["replicate"] == first)]
+            .drop(columns=["scenario", "replicate"]) for name, table in tables.items()
+            if name in ("places", "cluster")}
+
+
+def _comparison_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]
+                        ) -> dict[str, Callable[[], Figure]]:
+    """Returns name -> figure builder for a comparison: effects, trajectories, the baseline."""
+    effects = tables["effects"]
+    confidence = float(manifest.get("confidence", 0.95))
+    figures: dict[str, Callable[[], Figure]] = {
+        f"policy_effect_{metric}": lambda m=metric: fg.policy_comparison(effects, m, confidence)
+        for metric in effects["metric"].unique()
+    }
+    figures["scenarios_D"] = lambda: fg.scenario_trajectories(tables["cluster"], "D")
+    run = _run_figures(baseline_run(tables))
+    figures.update({f"baseline_{name}": build for name, build in run.items()})
+    return figures
+
+
+def read_result_folder(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Returns a result folder's tables and manifest, or raises `ParameterError` in one line."""
+    path = Path(folder)
+    expected = "a result folder written by run.py run, compare or sweep (with manifest.json)"
+    if not (path / MANIFEST).is_file():
+        raise ParameterError("RESULTS_DIR", str(folder), expected)
+    try:
+        tables, manifest = read_results(path)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
+        raise ParameterError("RESULTS_DIR", str(folder), f"{expected}; reading it failed: {err}") from err
+    kind = manifest.get("kind", "run")
+    if kind not in KINDS:
+        raise ParameterError(f"{MANIFEST} kind", kind, " or ".join(KINDS))
+    needed = {"run": ("places", "cluster"), "comparison": ("effects", "places", "cluster"),
+              "sweep": ()}[kind]
+    missing = [name for name in needed if name not in tables]
+    if missing:
+        raise ParameterError("RESULTS_DIR", str(folder), f"a {kind} folder with {', '.join(missing)} tables")
+    return tables, manifest
+
+
+def plot_results(folder: str | Path, out: str | Path | None = None, animate: bool = False,
+                 formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Draws every figure of a finished run, comparison or sweep; returns the files written.
+
+    Args:
+        folder: A result folder (``run.py run``, ``compare`` or ``sweep``).
+        out: Folder for the figures; default ``folder/figures``.
+        animate: Also write the hierarchy map over the steps as a GIF (and MP4 with ffmpeg);
+            for a comparison, of the baseline's first replicate.
+        formats: Image formats of each figure.
+
+    Raises:
+        ParameterError: If the folder is not a whole result, or a sweep's figures are not
+            available (``chainweave.sweeps.figures.plot_sweep``).
+    """
+    tables, manifest = read_result_folder(folder)
+    kind = manifest.get("kind", "run")
+    target = Path(out) if out is not None else Path(folder) / "figures"
+    if kind == "sweep":
+        try:
+            from chainweave.sweeps.figures import plot_sweep
+        except ImportError as err:
+            raise ParameterError("RESULTS_DIR", str(folder),
+                                 "a run or comparison folder: sweep figures are not in this version") from err
+        return list(plot_sweep(folder))
+    figures = _run_figures(tables) if kind == "run" else _comparison_figures(tables, manifest)
+    written: list[Path] = []
+    for name, build in figures.items():
+        fig = build()
+        written += fg.save_figure(fig, target / name, formats)
+    if animate:
+        run = tables if kind == "run" else baseline_run(tables)
+        flows = run.get("flows")
+        stem = target / ("hierarchy_map" if kind == "run" else "baseline_hierarchy_map")
+        written += animate_hierarchy(run["places"], flows if flows is not None and len(flows) else None, stem)
+    return written
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Draws the figures of a result folder and says where they are."""
+    written = plot_results(args.results_dir, args.out, animate=args.animate)
+    folders = sorted({str(p.parent) for p in written})
+    print(f"{len(written)} files in {', '.join(folders) or 'nothing written'}/")
+    return 0
+
+
+def _plot_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results_dir", metavar="RESULTS_DIR", help="folder written by run, compare or sweep")
+    parser.add_argument("--out", default=None, help="folder for the figures (default RESULTS_DIR/figures/)")
+    parser.add_argument("--animate", action="store_true",
+                        help="also write the hierarchy map over the steps as GIF (and MP4 with ffmpeg)")
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serves the dashboard on localhost until interrupted."""
+    from chainweave.viz.serve import serve_dashboard
+
+    return serve_dashboard(args.scenario, seed=args.seed, host=args.host, port=args.port,
+                           open_browser=args.open)
+
+
+def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
+                        help=f"scenario the page opens with (default {DEFAULT_SCENARIO})")
+    parser.add_argument("--seed", type=int, default=1, help="seed the page opens with (default 1)")
+    parser.add_argument("--port", type=int, default=8765, help="port on localhost (default 8765)")
+    parser.add_argument("--host", default="localhost", help="interface to listen on (default localhost)")
+    parser.add_argument("--open", action="store_true", help="open the page in the default browser")
+
+
+SUBCOMMANDS["plot"] = ("draw the figures of a run, comparison or sweep folder", _plot_arguments, cmd_plot)
+SUBCOMMANDS["dashboard"] = ("serve the interactive dashboard on localhost", _dashboard_arguments,
+                            cmd_dashboard)
