@@ -136,7 +136,11 @@ def plot_results(folder: str | Path, out: str | Path | None = None, animate: boo
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Draws the figures of a result folder and says where they are."""
-    written = plot_results(args.results_dir, args.out, animate=args.animate)
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    for fmt in formats:
+        if fmt not in ("png", "svg", "pdf"):
+            raise ParameterError("--formats", args.formats, "png, svg and/or pdf, comma-separated")
+    written = plot_results(args.results_dir, args.out, animate=args.animate, formats=formats)
     folders = sorted({str(p.parent) for p in written})
     print(f"{len(written)} files in {', '.join(folders) or 'nothing written'}/")
     return 0
@@ -145,6 +149,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def _plot_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dir", metavar="RESULTS_DIR", help="folder written by run, compare or sweep")
     parser.add_argument("--out", default=None, help="folder for the figures (default RESULTS_DIR/figures/)")
+    parser.add_argument("--formats", default="png,svg", help="image formats (default png,svg)")
     parser.add_argument("--animate", action="store_true",
                         help="also write the hierarchy map over the steps as GIF (and MP4 with ffmpeg)")
 

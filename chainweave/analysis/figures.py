@@ -93,7 +93,6 @@ STYLE: dict[str, object] = {
     "svg.hashsalt": "chainweave",
     "svg.fonttype": "path",
     "text.hinting": "default",
-    "text.hinting_factor": 8,
 }
 """Matplotlib settings every figure is drawn and saved under (bundled font, fixed resolution)."""
 
