@@ -12,6 +12,7 @@ and the policies' cumulative budget cost.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -130,7 +131,9 @@ def compare(
             results[name, r] = _run_one(resolved[name], scenario.source, s, steps)
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: forking this (possibly multi-threaded) process could deadlock a child.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {pool.submit(_run_one, resolved[name], scenario.source, s, steps): (name, r)
                        for name, r, s in tasks}
             for future in as_completed(futures):

@@ -68,6 +68,7 @@ EXTENSIVE: tuple[str, ...] = (
     "population", "urban_population", "value_added", "nonprimary_va", "output",
     "high_tech_output", "rd_spend", "patents", "new_finance", "public_services", "firms",
     "incubation_weight", "intermediation_weight", "employment", "emissions", "labour_supply",
+    "researchers",
 )
 """Totals per place that can be summed over tiers and the cluster."""
 
@@ -96,6 +97,7 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         "employment": group_sum(f.place, f.labour, n),
         "emissions": group_sum(f.place, f.emissions, n),
         "labour_supply": g.labour_supply.copy(),
+        "researchers": group_sum(inst.place, inst.researchers, n),
     }
 
 

@@ -112,7 +112,7 @@ def apply_policies(model: ClusterModel) -> None:
     before = g.collaboration.copy()
     model.lever_baseline.restore(model)
     for policy in model.policies:
-        intensity = policy_intensity(policy, model.year + 1)
+        intensity = policy_intensity(policy, model.year)
         if intensity > 0:
             policy.apply(model, intensity)
     shares = np.stack([getattr(g, name) for name in POLICY_SHARES])
@@ -419,6 +419,8 @@ class ClusterModel(mesa.Model):
             "spillover_innovation": np.asarray(flows["innovation"].sum(axis=1)).ravel(),
         }
         g = self.governments
+        f, n_sec = self.firms, self.sectors.n
+        firms_by_sector = group_sum(f.place * n_sec + f.sector, None, n * n_sec).reshape(n, n_sec)
         record = {
             "step": np.full(n, self.year), "place": np.arange(n), **places,
             "wage": g.wage.copy(), "budget": g.budget.copy(), "enforcement": g.enforcement.copy(),
@@ -427,6 +429,8 @@ class ClusterModel(mesa.Model):
             "policy_spend": g.policy_spend.copy(),
             **{f"output_{name}": self.last.output_by_sector[:, j].copy()
                for j, name in enumerate(self.sectors.names)},
+            **{f"firms_{name}": count for name, count in zip(
+                self.sectors.names, firms_by_sector.T, strict=True)},
             **received,
             **{k: v.copy() for k, v in self.step_counts.items()},
         }

@@ -166,20 +166,24 @@ def collaboration(model, targets, x, v, sectors) -> None:
 def division_of_labour(model, targets, x, v, sectors) -> None:
     """Ends duplicate chains: per sector one leader place among the targets keeps it.
 
-    For each sector, the target place with the largest output of it last year leads: its
-    entry is multiplied by 1 + x * leader_entry_boost; the sector's firms in the other target
-    places exit with extra probability x * exit_pressure a year.
+    For each sector, the target place with the largest output of it in the year before the
+    policy starts leads (the plan assigns the chain once): its
+    entry is multiplied by 1 + x * leader_entry_boost; in the other target places no new firms
+    of the sector are approved (entry times 1 - x) and its firms exit with extra probability
+    x * exit_pressure a year.
     """
     places = np.flatnonzero(targets)
     if len(places) < 2:
         return
+    leaders = model.policy_state.setdefault("division_of_labour", {})
     for s in np.flatnonzero(_sector_mask(model, sectors)):
-        output = model.last.output_by_sector[places, s]
-        if output.max() <= 0:
-            continue
-        leader = places[output.argmax()]
+        key = (tuple(places), int(s))
+        if key not in leaders:
+            leaders[key] = int(places[model.last.output_by_sector[places, s].argmax()])
+        leader = leaders[key]
         others = places[places != leader]
         model.exit_pressure[others, s] += x * v["exit_pressure"]
+        model.entry_factor[others, s] *= 1 - x
         model.entry_factor[leader, s] *= 1 + x * v["leader_entry_boost"]
 
 
@@ -285,8 +289,9 @@ POLICIES: dict[str, PolicyInfo] = {p.name: p for p in (
     PolicyInfo(
         "division_of_labour", "division of labour (ending duplicate low-end chains)",
         "Per sector, the target place with the largest output keeps it and grows; the "
-        "others' firms in that sector face extra exit (capacity moves to the leader).",
-        {"exit_pressure": PolicyParameter(0.05, 0.0, 1.0, "1/yr", "extra exit probability"),
+        "others approve no new firms in it and their firms face extra exit (capacity moves "
+        "to the leader).",
+        {"exit_pressure": PolicyParameter(0.1, 0.0, 1.0, "1/yr", "extra exit probability"),
          "leader_entry_boost": PolicyParameter(1.0, 0.0, 10.0, "1",
                                                "entry rate added in the leader place")},
         division_of_labour, sectors=("chemicals",)),
@@ -296,7 +301,7 @@ POLICIES: dict[str, PolicyInfo] = {p.name: p for p in (
         {"extra_share": _share(0.02, "budget share added to the R&D subsidy"),
          "subsidy_weight": PolicyParameter(3.0, 1.0, 100.0, "x",
                                            "weight of the chain's R&D claims on the subsidy"),
-         "entry_boost": PolicyParameter(0.5, 0.0, 10.0, "1", "entry rate added in the chain")},
+         "entry_boost": PolicyParameter(1.0, 0.0, 10.0, "1", "entry rate added in the chain")},
         chain_leader, sectors=("mining", "chemicals")),
     PolicyInfo(
         "low_carbon", "low-carbon regulation (emission price or standards)",
@@ -315,9 +320,9 @@ POLICIES: dict[str, PolicyInfo] = {p.name: p for p in (
         {"growing_enforcement_share": _share(0.01, "enforcement added in growing places"),
          "mature_rd_share": _share(0.02, "R&D subsidy added in mature places"),
          "diversification_entry": PolicyParameter(
-             0.5, 0.0, 10.0, "1", "entry rate added for non-resource sectors in mature places"),
+             1.0, 0.0, 10.0, "1", "entry rate added for non-resource sectors in mature places"),
          "declining_exit_pressure": PolicyParameter(
-             0.05, 0.0, 1.0, "1/yr", "extra exit of resource firms in declining places"),
+             0.1, 0.0, 1.0, "1/yr", "extra exit of resource firms in declining places"),
          "declining_talent_share": _share(0.01, "talent spending added in declining places"),
          "declining_services_share": _share(0.03, "public services added in declining places"),
          "regenerating_platform_share": _share(0.01, "R&D platforms added in regenerating places")},

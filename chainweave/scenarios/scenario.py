@@ -60,7 +60,8 @@ def _read_yaml(path: Path, source: str) -> dict[str, Any]:
         problem = getattr(err, "problem", None) or "unparsable"
         raise ParameterError(f"{source}{where}", problem, "well-formed YAML") from None
     if not isinstance(data, dict):
-        raise ParameterError(source, type(data).__name__, "a mapping of scenario fields at the top level")
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ParameterError(source, got, "a mapping of scenario fields at the top level")
     return data
 
 

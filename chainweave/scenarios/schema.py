@@ -149,13 +149,15 @@ class PolicyUse(_Section):
         known = POLICIES[self.policy].parameters
         for key, value in self.params.items():
             if key not in known:
-                raise ValueError(f"params.{key}: a parameter of {self.policy} ({', '.join(known)})")
+                raise ValueError(f"params.{key}: got {value!r}; expected a parameter of "
+                                 f"{self.policy} ({', '.join(known)})")
             p = known[key]
             if not p.lower <= value <= p.upper:
                 raise ValueError(f"params.{key}: got {value!r}; expected a value in "
                                  f"[{p.lower:g}, {p.upper:g}] {p.unit}")
         if self.sectors is not None and not POLICIES[self.policy].sectors:
-            raise ValueError(f"sectors: {self.policy} takes no sectors")
+            raise ValueError(f"sectors: got {self.sectors!r}; expected no sectors ({self.policy} "
+                             "takes none)")
         return self
 
     @property
@@ -234,11 +236,19 @@ def validate_spec(data: dict[str, Any], source: str) -> ScenarioSpec:
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
+        # For a union (places: name, synthetic or list) every branch reports; the deepest
+        # error is the one inside the branch the file meant.
+        first = max(err.errors(include_url=False), key=lambda e: len(e["loc"]))
         message = first["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
         path = _path(first["loc"])
         if first["type"] == "extra_forbidden":
             message = "no such field here (see docs/scenarios.md)"
+        elif first["type"] == "missing":
+            raise ParameterError(f"{source}: {path}", _Raw("nothing"),
+                                 "a value (the field is required)") from None
+        for words, sign in (("greater than or equal to ", ">= "), ("less than or equal to ", "<= "),
+                            ("greater than ", "> "), ("less than ", "< ")):
+            message = message.replace(words, sign)
         if message.startswith("params.") or message.startswith("sectors:"):
             key, _, rest = message.partition(": ")
             path, message = f"{path}.{key}", rest
