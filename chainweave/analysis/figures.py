@@ -190,10 +190,9 @@ def _step_axis(ax: Axes) -> None:
     """Labels ``ax``'s x axis as steps, with whole-number ticks (and some width at step 0)."""
     ax.set_xlabel("step (years since start)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    low, high = ax.get_xlim()
-    if high - low < 2:
-        middle = round((low + high) / 2)
-        ax.set_xlim(middle - 1, middle + 1)
+    first, last = ax.dataLim.intervalx
+    if last - first < 2:
+        ax.set_xlim(first - 0.5, last + 0.5)
 
 
 # --- hierarchy map --------------------------------------------------------------------------
