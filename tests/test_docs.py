@@ -9,6 +9,7 @@ import pytest
 from chainweave.agents import FirmTable, GovernmentTable, InstituteTable, ProviderTable
 from chainweave.model import ClusterModel
 from chainweave.parameters import ModelParams
+from chainweave.scenarios import POLICIES
 
 ODD = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text()
 
@@ -28,3 +29,13 @@ def test_every_phase_is_described():
 def test_every_state_column_is_listed(table):
     for column in table.COLUMNS:
         assert f"`{column}`" in ODD, f"{table.__name__}.{column}"
+
+
+@pytest.mark.parametrize("policy", sorted(POLICIES))
+def test_every_policy_and_its_parameters_are_described(policy):
+    policies_section = ODD[ODD.index("### 6.5 Policies"):]
+    row = re.search(rf"^\| `{policy}` \|.*$", policies_section, flags=re.MULTILINE)
+    assert row, policy
+    for parameter, spec in POLICIES[policy].parameters.items():
+        assert f"`{parameter}`" in row.group(0), (policy, parameter)
+        assert f"{spec.default:g}" in row.group(0), (policy, parameter, spec.default)
