@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import pandas as pd
 
-from chainweave.compare import compare, format_ranking
+from chainweave.comparison import compare, format_ranking
 from chainweave.errors import ParameterError
 from chainweave.network import Tier
 from chainweave.results import write_results

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainweave.compare import compare, replicate_seeds
+from chainweave.comparison import compare, replicate_seeds
 from chainweave.errors import ParameterError
 from chainweave.model import policy_intensity
 from chainweave.network import ResourceType, Tier
