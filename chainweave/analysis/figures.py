@@ -191,7 +191,7 @@ def _step_axis(ax: Axes) -> None:
     ax.set_xlabel("step (years since start)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     first, last = ax.dataLim.intervalx
-    if last - first < 2:
+    if np.isfinite([first, last]).all() and last - first < 2:
         ax.set_xlim(first - 0.5, last + 0.5)
 
 
@@ -637,8 +637,6 @@ def _panel_grid(fig: Figure) -> dict[str, Axes]:
     for name in _PANELS:
         axes[name].set_title(METRIC_LABELS[name].rsplit(" (", 1)[0])
         axes[name].set_ylabel("value (0-1)")
-    for ax in grid[1, :]:
-        _step_axis(ax)
     return axes
 
 
@@ -669,6 +667,8 @@ def coordination_by_tier(cluster: pd.DataFrame, figsize: tuple[float, float] = (
         band = coordination_band([d])[0]
         handles.append(Line2D([], [], color=colour, ls="--" if not key else "-", lw=1.6,
                               label=f"{label}: D {d:.2f} ({band})"))
+    for name in SUBSYSTEMS:
+        _step_axis(axes[f"score_{name}"])
     shade_bands(axes["D"])
     axes["_legend"].legend(handles=handles, loc="center", title=f"at step {int(last['step'])}",
                            frameon=False)
@@ -724,6 +724,8 @@ def coordination_by_place(places: pd.DataFrame, figsize: tuple[float, float] = (
             wide = rows.pivot(index="step", columns="place", values=name)
             axes[name].plot(wide.index, wide.to_numpy(), color=TIER_COLOURS[tier],
                             lw=1.6 if tier == "core" else 0.9, alpha=0.9 if tier == "core" else 0.6)
+    for name in SUBSYSTEMS:
+        _step_axis(axes[f"score_{name}"])
     shade_bands(axes["D"])
     handles = [Line2D([], [], color=TIER_COLOURS[t], lw=1.6,
                       label=f"{TIER_LABELS[t]} ({places.loc[places['tier'] == t, 'place'].nunique()})")
