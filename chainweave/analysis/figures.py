@@ -174,7 +174,8 @@ def shade_bands(ax: Axes, label: bool = True) -> None:
         visible_lo, visible_hi = max(lo, low), min(hi, high)
         if label and visible_hi - visible_lo > 0.06 * (high - low):
             ax.text(0.99, (visible_lo + visible_hi) / 2, name, transform=ax.get_yaxis_transform(),
-                    ha="right", va="center", fontsize=7, color="#555555", zorder=1)
+                    ha="right", va="center", fontsize=7, color="#444444", zorder=5,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
     ax.set_ylim(low, high)
 
 
