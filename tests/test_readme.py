@@ -1,12 +1,16 @@
-"""The README's Python examples run as written, and its first two commands are the set-up ones."""
+"""The Python examples of the README and docs run as written; the README's first two commands
+are the set-up ones."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+DOCS = ("README.md", "docs/scenarios.md")
+BLOCKS = [(doc, block) for doc in DOCS
+          for block in re.findall(r"```python\n(.*?)```", (ROOT / doc).read_text(), flags=re.DOTALL)]
 
 
 def test_readme_opens_with_the_two_commands():
@@ -15,11 +19,11 @@ def test_readme_opens_with_the_two_commands():
 
 
 def test_ci_runs_the_readme_test_command():
-    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_python_examples_run(block, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("doc", "block"), BLOCKS, ids=[f"{d}-{i}" for i, (d, _) in enumerate(BLOCKS)])
+def test_python_examples_run(doc, block, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    exec(compile(block, "README.md", "exec"), {"__name__": "readme_example"})
+    exec(compile(block, doc, "exec"), {"__name__": "doc_example"})
