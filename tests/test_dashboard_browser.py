@@ -56,7 +56,8 @@ def test_dashboard_model_steps_the_cluster_model_built_from_the_choices():
     model.step()
     assert model.cluster.year == 2
     assert model.time == 2
-    assert model.cluster.tables()["cluster"]["step"].tolist() == [0, 1, 2]
+    assert model.tables()["cluster"]["step"].tolist() == [0, 1, 2]
+    assert model.tables() is model.tables()
 
 
 def test_bad_choices_raise_parameter_errors():

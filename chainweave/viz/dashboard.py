@@ -69,7 +69,7 @@ def HierarchyView(model: DashboardModel) -> None:
     update_counter.get()
     chain, set_chain = solara.use_state("all")
     layout, set_layout = solara.use_state("tier")
-    tables = model.cluster.tables()
+    tables = model.tables()
     fig = hierarchy_map(tables["places"], tables["flows"], chain=chain, layout=layout,
                         figsize=(9.0, 6.2))
     with solara.Column(classes=["cw-hierarchy-view"]):
@@ -83,7 +83,7 @@ def HierarchyView(model: DashboardModel) -> None:
 def DChart(model: DashboardModel) -> None:
     """D over time for the cluster and each tier, with the coordination bands."""
     update_counter.get()
-    cluster = model.cluster.tables()["cluster"]
+    cluster = model.tables()["cluster"]
     fig = metric_by_tier(cluster, "D", figsize=(5.6, 3.6))
     with solara.Column(classes=["cw-d-view"]):
         solara.Text(f"year {model.cluster.year}", classes=["cw-year"])
@@ -94,7 +94,7 @@ def DChart(model: DashboardModel) -> None:
 def SpilloverChart(model: DashboardModel) -> None:
     """Spillover received per place by tier, along each chain, over time."""
     update_counter.get()
-    fig = spillover_by_tier(model.cluster.tables()["cluster"], figsize=(12.0, 3.6))
+    fig = spillover_by_tier(model.tables()["cluster"], figsize=(12.0, 3.6))
     solara.Image(figure_bytes(fig, "png", dpi=80), width="100%", classes=["cw-spillover-chart"])
 
 

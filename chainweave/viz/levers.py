@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mesa
+import pandas as pd
 
 from chainweave.model import ClusterModel
 from chainweave.parameters import ModelParams
@@ -126,8 +127,15 @@ class DashboardModel(mesa.Model):
                                         "policy": policy, **levers}
         self.cluster = build_cluster_model(scenario_name, seed, n_firms, policy, **levers)
         self.running = True
+        self._tables: tuple[int, dict[str, pd.DataFrame]] | None = None
 
     def step(self) -> None:
         """Runs one year of the cluster model."""
         self.cluster.step()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Returns the cluster model's output tables so far, built once per year for all views."""
+        if self._tables is None or self._tables[0] != self.cluster.year:
+            self._tables = (self.cluster.year, self.cluster.tables())
+        return self._tables[1]
 
