@@ -102,8 +102,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = result.write(args.out)
     m = result.manifest
     print(format_ranking(result.ranking, m["replications"], m["steps"], m["confidence"]))
+    figures = []
+    if not args.no_figures:
+        from chainweave.plotting import plot_results  # plotting registers itself on this module
+
+        figures = plot_results(out)
     print(f"\n{scenario.name}: {len(m['variants'])} variants x {m['replications']} replications in "
-          f"{m['wall_seconds']:.1f} s; tables in {out}/")
+          f"{m['wall_seconds']:.1f} s; tables in {out}/"
+          + (f", {len(figures)} figure files in {out}/figures/" if figures else ""))
     return 0
 
 
@@ -154,6 +160,8 @@ def _compare_arguments(parser: argparse.ArgumentParser) -> None:
                         help="runs per variant (default: the scenario's)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="parallel processes (default: up to 2)")
+    parser.add_argument("--no-figures", action="store_true",
+                        help="write tables only (figures: run.py plot DIR later)")
 
 
 def _validate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -197,4 +205,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("run.py: interrupted", file=sys.stderr)
         return 130
-import chainweave.plotting  # noqa: E402,F401  (registers the plot and dashboard subcommands)
+import chainweave.plot_command  # noqa: E402,F401  (registers the plot and dashboard subcommands)

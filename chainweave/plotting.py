@@ -1,15 +1,13 @@
-"""The ``plot`` and ``dashboard`` subcommands: figures of a result folder, and the live page.
+"""All the figures of a result folder: what ``python run.py plot RESULTS_DIR`` draws.
 
-``python run.py plot RESULTS_DIR`` reads a folder written by ``run``, ``compare`` or ``sweep``
-(its manifest says which) and draws every figure that fits it into ``RESULTS_DIR/figures/``
-(or ``--out``), each as PNG and SVG; ``--animate`` adds the hierarchy map over the steps as a
-GIF (and MP4 with ffmpeg). ``python run.py dashboard`` serves the interactive page on
-localhost. Importing this module registers both in `chainweave.cli.SUBCOMMANDS`.
+`plot_results` reads a folder written by ``run``, ``compare`` or ``sweep`` (its manifest says
+which) and draws every figure that fits it into ``RESULTS_DIR/figures/`` (or another folder),
+each as PNG and SVG, optionally with the hierarchy map over the steps as a GIF (and MP4 with
+ffmpeg). The subcommand itself is in `chainweave.plot_command`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +18,6 @@ from matplotlib.figure import Figure
 
 from chainweave.analysis import figures as fg
 from chainweave.analysis.animation import animate_hierarchy
-from chainweave.cli import DEFAULT_SCENARIO, SUBCOMMANDS
 from chainweave.errors import ParameterError
 from chainweave.results import MANIFEST, read_results
 
@@ -132,45 +129,3 @@ def plot_results(folder: str | Path, out: str | Path | None = None, animate: boo
         stem = target / ("hierarchy_map" if kind == "run" else "baseline_hierarchy_map")
         written += animate_hierarchy(run["places"], flows if flows is not None and len(flows) else None, stem)
     return written
-
-
-def cmd_plot(args: argparse.Namespace) -> int:
-    """Draws the figures of a result folder and says where they are."""
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    for fmt in formats:
-        if fmt not in ("png", "svg", "pdf"):
-            raise ParameterError("--formats", args.formats, "png, svg and/or pdf, comma-separated")
-    written = plot_results(args.results_dir, args.out, animate=args.animate, formats=formats)
-    folders = sorted({str(p.parent) for p in written})
-    print(f"{len(written)} files in {', '.join(folders) or 'nothing written'}/")
-    return 0
-
-
-def _plot_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results_dir", metavar="RESULTS_DIR", help="folder written by run, compare or sweep")
-    parser.add_argument("--out", default=None, help="folder for the figures (default RESULTS_DIR/figures/)")
-    parser.add_argument("--formats", default="png,svg", help="image formats (default png,svg)")
-    parser.add_argument("--animate", action="store_true",
-                        help="also write the hierarchy map over the steps as GIF (and MP4 with ffmpeg)")
-
-
-def cmd_dashboard(args: argparse.Namespace) -> int:
-    """Serves the dashboard on localhost until interrupted."""
-    from chainweave.viz.serve import serve_dashboard
-
-    return serve_dashboard(args.scenario, seed=args.seed, host=args.host, port=args.port,
-                           open_browser=args.open)
-
-
-def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
-                        help=f"scenario the page opens with (default {DEFAULT_SCENARIO})")
-    parser.add_argument("--seed", type=int, default=1, help="seed the page opens with (default 1)")
-    parser.add_argument("--port", type=int, default=8765, help="port on localhost (default 8765)")
-    parser.add_argument("--host", default="localhost", help="interface to listen on (default localhost)")
-    parser.add_argument("--open", action="store_true", help="open the page in the default browser")
-
-
-SUBCOMMANDS["plot"] = ("draw the figures of a run, comparison or sweep folder", _plot_arguments, cmd_plot)
-SUBCOMMANDS["dashboard"] = ("serve the interactive dashboard on localhost", _dashboard_arguments,
-                            cmd_dashboard)
