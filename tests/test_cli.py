@@ -68,3 +68,29 @@ def test_manifest_is_valid_json_written_last(tmp_path):
     for name in manifest["files"]:
         assert (out / name).stat().st_mtime <= (out / "manifest.json").stat().st_mtime
     assert not list(out.glob(".*"))  # no temporary files left behind
+
+
+def test_compare_prints_a_ranking_and_writes_tables_and_figures(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    argv = ["compare", "--policies", "rd_subsidy,low_carbon", "--replications", "2", "--steps", "2",
+            "--set", "n_firms=400", "--workers", "1", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Policy ranking" in printed and "rd_subsidy" in printed and "low_carbon" in printed
+    tables, manifest = read_results(out)
+    assert {"effects", "ranking", "cluster", "places"} <= set(tables)
+    assert manifest["kind"] == "comparison" and manifest["replications"] == 2
+    assert (out / "figures" / "policy_effect_D.png").stat().st_size > 0
+
+
+def test_no_arguments_means_the_default_comparison():
+    from chainweave.cli import DEFAULT_COMMAND, DEFAULT_SCENARIO, build_parser
+
+    args = build_parser().parse_args(DEFAULT_COMMAND)
+    assert args.handler.__name__ == "cmd_compare" and args.scenario == DEFAULT_SCENARIO == "yijing_jingen"
+
+
+def test_validate_describes_a_scenario(capsys):
+    assert main(["validate", "yunnan_resource"]) == 0
+    printed = capsys.readouterr().out
+    assert "is valid: 52 places" in printed and "resource_response" in printed
