@@ -23,6 +23,7 @@ from typing import Literal
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
@@ -75,8 +76,23 @@ BAND_SHADES: tuple[str, ...] = ("#F4CCCC", "#FCE5CD", "#D9EAD3", "#CFE2F3")
 FIGURE_DPI = 150
 """Resolution of saved PNGs: a figure of w x h inches is saved as 150 w x 150 h pixels."""
 
+CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                              "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC")
+"""Fonts for Chinese place names, in order of preference; the first installed one is used."""
+
+
+def _font_families() -> list[str]:
+    """Returns DejaVu Sans (bundled with matplotlib) and the first installed CJK font, if any.
+
+    Latin text is always drawn in DejaVu Sans; the CJK font only supplies glyphs DejaVu lacks
+    (the Yunnan scenario names its places in Chinese).
+    """
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *[name for name in CJK_FONTS if name in installed][:1]]
+
+
 STYLE: dict[str, object] = {
-    "font.family": "DejaVu Sans",
+    "font.family": _font_families(),
     "font.size": 9.0,
     "axes.titlesize": 10.0,
     "axes.labelsize": 9.0,
