@@ -104,7 +104,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(format_ranking(result.ranking, m["replications"], m["steps"], m["confidence"]))
     figures = []
     if not args.no_figures:
-        from chainweave.plotting import plot_results  # plotting registers itself on this module
+        from chainweave.plotting import plot_results  # imports matplotlib: only when figures are drawn
 
         figures = plot_results(out)
     print(f"\n{scenario.name}: {len(m['variants'])} variants x {m['replications']} replications in "
