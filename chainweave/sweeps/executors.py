@@ -1,0 +1,200 @@
+"""Executors: where a sweep's runs are evaluated, in chunks, yielding results as they finish.
+
+- `InProcess`: in this process, one run after another (``workers=1``).
+- `LocalPool`: a local process pool (`concurrent.futures.ProcessPoolExecutor` on the
+  forkserver start method, safe in a multi-threaded parent and where fork is unavailable);
+  workers ignore Ctrl-C, which the parent handles.
+- `DaskExecutor`: a Dask distributed cluster through a `distributed.Client`. A chunk whose
+  worker died (`distributed.KilledWorker`, after the scheduler's own reschedules) is
+  submitted again, up to ``retries`` times.
+
+Every executor evaluates the same runs with the same seeds (the seeds travel with the runs),
+so results do not depend on the executor, its size or the order runs finish in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import TYPE_CHECKING, Any, Protocol
+
+from chainweave.errors import ParameterError
+from chainweave.sweeps.targets import Target
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+RunTask = tuple[int, dict[str, float], int]
+"""One run to evaluate: (run id, {parameter path: value}, seed)."""
+RunResult = tuple[int, dict[str, float]]
+"""One evaluated run: (run id, {output column: value})."""
+
+
+def evaluate_runs(target: Target, runs: Sequence[RunTask]) -> list[RunResult]:
+    """Returns the outputs of each run of a chunk (what every executor calls in its workers)."""
+    return [(run_id, target.evaluate(values, seed)) for run_id, values, seed in runs]
+
+
+class RunExecutor(Protocol):
+    """Evaluates chunks of runs somewhere; yields each chunk's results as it finishes."""
+
+    description: str
+    workers: int
+
+    def results(self, target: Target, chunks: Sequence[Sequence[RunTask]]) -> Iterator[list[RunResult]]:
+        """Yields the results of each chunk, in the order chunks finish."""
+        ...
+
+    def close(self) -> None:
+        """Releases what the executor started (processes, a client it connected)."""
+        ...
+
+
+class InProcess:
+    """Evaluates runs in this process, one after another."""
+
+    description = "this process"
+    workers = 1
+
+    def results(self, target: Target, chunks: Sequence[Sequence[RunTask]]) -> Iterator[list[RunResult]]:
+        """Yields the results of each chunk in order."""
+        for chunk in chunks:
+            yield evaluate_runs(target, chunk)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group; the parent handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class LocalPool:
+    """A local pool of worker processes (started on first use)."""
+
+    def __init__(self, workers: int) -> None:
+        """Makes a pool of ``workers`` processes (>= 1)."""
+        self.workers = workers
+        self.description = f"local pool of {workers} processes"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def results(self, target: Target, chunks: Sequence[Sequence[RunTask]]) -> Iterator[list[RunResult]]:
+        """Yields the results of each chunk as it finishes; cancels the rest if stopped."""
+        if self._pool is None:
+            # forkserver: forking this (possibly multi-threaded) process could deadlock a child.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
+        futures = [self._pool.submit(evaluate_runs, target, list(chunk)) for chunk in chunks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        """Stops the worker processes (after the runs they are in)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Runs chunks on a Dask distributed cluster; chunks whose worker died are resubmitted.
+
+    Attributes:
+        client: The Dask client.
+        retries: Times a chunk is resubmitted after its worker died, >= 0.
+    """
+
+    def __init__(self, client: Client, retries: int = 3, owns_client: bool = False) -> None:
+        """Wraps ``client``; ``owns_client``: close it in `close` (it was connected here)."""
+        self.client = client
+        self.retries = retries
+        self._owns = owns_client
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        self.description = f"Dask cluster at {client.scheduler.address} ({self.workers} threads)"
+
+    def results(self, target: Target, chunks: Sequence[Sequence[RunTask]]) -> Iterator[list[RunResult]]:
+        """Yields the results of each chunk as it finishes; cancels the rest if stopped."""
+        from distributed import as_completed as dask_completed
+        from distributed.scheduler import KilledWorker
+
+        token = uuid.uuid4().hex[:12]
+
+        def submit(index: int, attempt: int) -> Any:
+            return self.client.submit(evaluate_runs, target, list(chunks[index]), pure=False,
+                                      key=f"chainweave-sweep-{token}-{index}-{attempt}")
+
+        futures = {submit(i, 0): (i, 0) for i in range(len(chunks))}
+        pending = dask_completed(list(futures), raise_errors=False)
+        try:
+            for future in pending:
+                index, attempt = futures.pop(future)
+                if future.status == "finished":
+                    yield future.result()
+                    continue
+                error = future.exception()
+                if isinstance(error, KilledWorker) and attempt < self.retries:
+                    retry = submit(index, attempt + 1)
+                    futures[retry] = (index, attempt + 1)
+                    pending.add(retry)
+                    continue
+                raise error
+        finally:
+            if futures:
+                self.client.cancel(list(futures))
+
+    def close(self) -> None:
+        """Closes the client if it was connected here (a script's own client stays open)."""
+        if self._owns:
+            self.client.close()
+
+
+def connect(address: str, timeout_s: float = 10.0) -> Client:
+    """Returns a client of the Dask scheduler at ``address``.
+
+    Raises:
+        ParameterError: if no scheduler answers there within ``timeout_s`` seconds.
+    """
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        reason = " ".join(str(err).split())[:160] or type(err).__name__
+        raise ParameterError("scheduler", address, "the address of a running Dask scheduler, e.g. "
+                             f"tcp://host:8786 (connecting failed: {reason})") from None
+
+
+def make_executor(executor: Any = None, workers: int = 1, scheduler: str | None = None,
+                  retries: int = 3) -> RunExecutor:
+    """Returns the executor a sweep runs on.
+
+    Args:
+        executor: A `distributed.Client`, or None for a local one.
+        workers: Processes of the local pool (1: in this process), >= 1.
+        scheduler: Address of a Dask scheduler to connect to (instead of ``executor``).
+        retries: Resubmissions of a chunk whose Dask worker died, >= 0.
+
+    Raises:
+        ParameterError: for a bad count, an unknown executor, or an unreachable scheduler.
+    """
+    for name, value, low in (("workers", workers, 1), ("retries", retries, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ParameterError(name, value, f"a whole number >= {low}")
+    if executor is not None and scheduler is not None:
+        raise ParameterError("scheduler", scheduler, "either a scheduler address or an executor, not both")
+    if scheduler is not None:
+        return DaskExecutor(connect(scheduler), retries, owns_client=True)
+    if executor is not None:
+        from distributed import Client
+
+        if not isinstance(executor, Client):
+            raise ParameterError("executor", type(executor).__name__, "a distributed.Client, or None")
+        return DaskExecutor(executor, retries)
+    return InProcess() if workers == 1 else LocalPool(workers)

@@ -1,0 +1,216 @@
+"""`sweep`: check a sweep, run what is not yet stored, write the runs table and indices.
+
+Everything that can be wrong with a sweep (the file, the base, paths and bounds, outputs, the
+design's size, the scheduler, the output folder) is checked before the first run, and nothing
+is written until then. Runs go to the executor in chunks; finished runs are written in batches
+as Parquet part files (`chainweave.sweeps.store`), at least every `FLUSH_SECONDS`; an interrupted
+sweep started again runs only the runs not stored. When every run is stored, the runs table
+(one row per run id), the indices and the manifest are written (`chainweave.results`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from chainweave import __version__
+from chainweave.errors import ParameterError
+from chainweave.results import write_results
+from chainweave.sweeps.designs import Design, build_design
+from chainweave.sweeps.executors import InProcess, RunExecutor, RunResult, RunTask, make_executor
+from chainweave.sweeps.indices import sensitivity_indices
+from chainweave.sweeps.spec import SweepSpec, load_sweep
+from chainweave.sweeps.store import RunStore
+from chainweave.sweeps.targets import Target, prepare_target
+
+FLUSH_SECONDS = 10.0
+"""Longest time finished runs wait in memory before they are written (s)."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C after storing its finished runs; run it again to resume.
+
+    Attributes:
+        done: Runs stored.
+        total: Runs of the sweep.
+        folder: The sweep folder.
+    """
+
+    def __init__(self, done: int, total: int, folder: Path) -> None:
+        self.done, self.total, self.folder = done, total, folder
+        super().__init__(f"{done} of {total} runs stored in {folder}; the same sweep resumes there")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The result of `sweep`.
+
+    Attributes:
+        runs: One row per run, sorted by ``run_id``: point, replicate, seed, the parameter
+            values (one column each) and the outputs.
+        indices: Morris or Sobol' indices per output and parameter; None for grids and hypercubes.
+        manifest: The spec, the resolved base, the design, versions, executor and timings.
+        folder: Where it was written.
+    """
+
+    runs: pd.DataFrame
+    indices: pd.DataFrame | None
+    manifest: dict[str, Any]
+    folder: Path
+
+
+def _load(spec: SweepSpec | str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Path | None, str]:
+    """Returns (spec, folder relative paths start from, source name) of any form of a sweep."""
+    if isinstance(spec, SweepSpec):
+        return spec, None, "(script)"
+    if isinstance(spec, Mapping):
+        return SweepSpec.from_dict(spec), None, "(script)"
+    loaded, folder = load_sweep(spec)
+    return loaded, folder, str(spec)
+
+
+def _task(design: Design, run_id: int) -> RunTask:
+    """Returns what a worker needs to evaluate a run: its id, parameter values and seed."""
+    point, _, seed = design.run(run_id)
+    return run_id, design.point_values(point), seed
+
+
+def _rows(design: Design, results: list[RunResult], outputs: tuple[str, ...]) -> pd.DataFrame:
+    """Returns finished runs as rows of the runs table."""
+    rows = []
+    for run_id, values in results:
+        point, replicate, seed = design.run(run_id)
+        params = design.point_values(point)
+        rows.append({"run_id": run_id, "point": point, "replicate": replicate, "seed": seed,
+                     **{c: params[p] for c, p in zip(design.columns, design.paths, strict=True)},
+                     **{c: float(values[c]) for c in outputs}})
+    table = pd.DataFrame(rows)
+    for column in ("run_id", "point", "replicate", "seed"):
+        table[column] = table[column].astype(np.int64)
+    for column, whole in zip(design.columns, design.integer, strict=True):
+        table[column] = table[column].astype(np.int64 if whole else np.float64)
+    return table
+
+
+def sweep(
+    spec: SweepSpec | str | Path | Mapping[str, Any],
+    executor: Any = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    seed: int | None = None,
+    progress: bool = True,
+    batch_size: int | None = None,
+    retries: int = 3,
+    target: Target | None = None,
+) -> SweepResult:
+    """Runs a sensitivity sweep (or resumes it) and returns its runs and indices.
+
+    Args:
+        spec: A `SweepSpec`, a mapping of sweep fields, or the path of a sweep YAML file.
+        executor: A `distributed.Client` to run on a Dask cluster; None: locally.
+        workers: Local processes, >= 1 (1: in this process); ignored with a Dask executor.
+        scheduler: Address of a Dask scheduler to connect to, e.g. ``tcp://host:8786``.
+        out: Output folder; default the spec's ``results`` (or ``results/<name>``). A folder
+            holding an unfinished run of the same sweep is resumed.
+        seed: Seed of the design and the runs, >= 0; default the spec's.
+        progress: Show a progress bar (runs done, rate, time left) on standard error.
+        batch_size: Finished runs per part file; default the spec's.
+        retries: Times a chunk is resubmitted after its Dask worker died.
+        target: Evaluate this instead of the spec's base (see `prepare_target`).
+
+    Raises:
+        ParameterError: for anything wrong with the sweep, before any run and any write.
+        SweepInterrupted: on Ctrl-C, after storing the finished runs.
+    """
+    started = time.perf_counter()
+    spec, folder, source = _load(spec)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+            raise ParameterError("seed", seed, "a whole number in [0, 2**63)")
+        spec = spec.model_copy(update={"seed": seed})
+    prepared = prepare_target(spec, folder, source, target)
+    design = build_design(spec, prepared.integer, source)
+    batch = spec.batch_size if batch_size is None else batch_size
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ParameterError("batch_size", batch, "a whole number >= 1")
+    out_dir = Path(out) if out is not None else spec.results_dir
+    store = RunStore(out_dir, spec.fingerprint(prepared.description))
+    store.check()
+    runner = make_executor(executor, workers, scheduler, retries)
+    try:
+        store.open({"name": spec.name, "source": source, "spec": spec.model_dump(mode="json"),
+                    "base": prepared.description, "runs": design.n_runs})
+        done = store.done()
+        todo = [run_id for run_id in range(design.n_runs) if run_id not in done]
+        # Chunks: about 8 per worker for load balance, no larger than a batch; 1 run in-process.
+        size = 1 if isinstance(runner, InProcess) else min(batch, math.ceil(len(todo) / (8 * runner.workers)))
+        size = max(1, size)
+        chunks = [[_task(design, run_id) for run_id in todo[i:i + size]] for i in range(0, len(todo), size)]
+        computing = time.perf_counter()
+        _execute(runner, prepared.target, chunks, design, prepared.columns, store, batch,
+                 len(done), progress, spec.name)
+        computing = time.perf_counter() - computing
+    finally:
+        runner.close()
+        store.close()
+    runs = store.read()
+    if len(runs) != design.n_runs:
+        raise RuntimeError(f"{out_dir} holds {len(runs)} of {design.n_runs} runs after the sweep")
+    indices = sensitivity_indices(design, runs, prepared.columns, spec.design.conf_level)
+    manifest = {
+        "kind": "sweep", "chainweave_version": __version__, "numpy_version": np.__version__,
+        "name": spec.name, "description": spec.description, "source": source,
+        "fingerprint": store.fingerprint, "spec": spec.model_dump(mode="json"), "base": prepared.description,
+        "method": design.method,
+        "parameters": [{"column": p.column, "path": p.path, "bounds": p.bounds, "levels": p.levels,
+                        "integer": whole} for p, whole in zip(spec.parameters, design.integer, strict=True)],
+        "outputs": list(prepared.columns), "points": design.n_points, "replications": design.replications,
+        "runs": design.n_runs, "runs_resumed": len(done), "runs_this_session": len(todo),
+        "seed": spec.seed, "conf_level": spec.design.conf_level, "executor": runner.description,
+        "workers": runner.workers, "compute_seconds": computing,
+        "wall_seconds": time.perf_counter() - started,
+    }
+    tables = {"runs": runs} | ({"indices": indices} if indices is not None else {})
+    write_results(out_dir, tables, manifest)
+    return SweepResult(runs, indices, manifest, out_dir)
+
+
+def _execute(runner: RunExecutor, target: Target, chunks: list[list[RunTask]], design: Design,
+             outputs: tuple[str, ...], store: RunStore, batch: int, done: int, progress: bool,
+             name: str) -> None:
+    """Runs the chunks, writing finished runs in batches (and what is finished on any exit)."""
+    pending: list[RunResult] = []
+    last_write = time.monotonic()
+    bar = tqdm(total=design.n_runs, initial=done, desc=name, unit="run", disable=not progress,
+               smoothing=0.1)
+
+    def flush() -> None:
+        nonlocal pending, last_write
+        if pending:
+            store.append(_rows(design, pending, outputs))
+            pending = []
+        last_write = time.monotonic()
+
+    try:
+        for results in runner.results(target, chunks):
+            pending.extend(results)
+            bar.update(len(results))
+            if len(pending) >= batch or time.monotonic() - last_write > FLUSH_SECONDS:
+                flush()
+    except KeyboardInterrupt:
+        flush()
+        bar.close()
+        raise SweepInterrupted(len(store.done()), design.n_runs, store.folder) from None
+    finally:
+        flush()
+        bar.close()
