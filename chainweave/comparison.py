@@ -212,7 +212,8 @@ def ranking_table(effects: pd.DataFrame) -> pd.DataFrame:
     """Returns one row per policy variant ranked by the change in the cluster's D.
 
     Columns: the changes in `RANKING_COLUMNS`, ``dD_low``/``dD_high`` (its CI), the change in
-    emissions (%) and residents (%), and the cumulative cost (bn yuan).
+    emissions (%), in residents of the cluster and of its counties (%: moves within the cluster
+    show in the counties, not in the total), and the cumulative cost (bn yuan).
     """
     e = effects[effects["scenario"] != "baseline"]
     pivot = e.pivot_table(index="scenario", columns=["scope", "metric"], values="diff", aggfunc="first")
@@ -221,9 +222,11 @@ def ranking_table(effects: pd.DataFrame) -> pd.DataFrame:
         rows[column] = pivot[key]
     d = e[(e["scope"] == "cluster") & (e["metric"] == "D")].set_index("scenario")
     rows["dD_low"], rows["dD_high"] = d["diff_ci_low"], d["diff_ci_high"]
-    base = effects[(effects["scenario"] == "baseline") & (effects["scope"] == "cluster")].set_index("metric")
-    for metric, column in (("emissions", "d_emissions_pct"), ("population", "d_population_pct")):
-        rows[column] = 100 * pivot[("cluster", metric)] / base.at[metric, "mean"]
+    base = effects[effects["scenario"] == "baseline"].set_index(["scope", "metric"])["mean"]
+    for scope, metric, column in (("cluster", "emissions", "d_emissions_pct"),
+                                  ("cluster", "population", "d_population_pct"),
+                                  ("county", "population", "d_county_population_pct")):
+        rows[column] = 100 * pivot[(scope, metric)] / base[(scope, metric)]
     rows["cost_bn_yuan"] = pivot[("cluster", COST)] / 1e3
     rows = rows.sort_values("dD", ascending=False)
     rows.insert(0, "rank", np.arange(1, len(rows) + 1))
@@ -239,7 +242,7 @@ def format_ranking(ranking: pd.DataFrame, replications: int, steps: int, confide
              f"replications ({confidence:.0%} CI); * = CI excludes 0",
              f"{'rank':>4}  {'policy':<20}{'dD cluster':>12}  {'CI':<21}{'dD core':>9}{'dD sec':>9}"
              f"{'dD county':>10}{'d innov':>9}{'d indus':>9}{'d serv':>9}{'d urban':>9}"
-             f"{'emis %':>8}{'pop %':>7}{'cost bn':>9}"]
+             f"{'emis %':>8}{'pop %':>7}{'cty pop %':>10}{'cost bn':>9}"]
     for r in ranking.itertuples():
         star = "*" if r.dD_low > 0 or r.dD_high < 0 else " "
         lines.append(
@@ -247,5 +250,5 @@ def format_ranking(ranking: pd.DataFrame, replications: int, steps: int, confide
             f"{fmt(r.dD_core):>9}{fmt(r.dD_secondary):>9}{fmt(r.dD_county):>10}"
             f"{fmt(r.d_innovation, 3):>9}{fmt(r.d_industry, 3):>9}{fmt(r.d_service, 3):>9}"
             f"{fmt(r.d_urbanization, 3):>9}{r.d_emissions_pct:>+8.1f}{r.d_population_pct:>+7.2f}"
-            f"{r.cost_bn_yuan:>9.1f}")
+            f"{r.d_county_population_pct:>+10.2f}{r.cost_bn_yuan:>9.1f}")
     return "\n".join(lines)
