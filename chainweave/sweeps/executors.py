@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -158,17 +159,24 @@ class DaskExecutor:
 def connect(address: str, timeout_s: float = 10.0) -> Client:
     """Returns a client of the Dask scheduler at ``address``.
 
+    A TCP or TLS address is first tried with a plain socket, so a wrong host or port fails
+    at once, before a client exists.
+
     Raises:
         ParameterError: if no scheduler answers there within ``timeout_s`` seconds.
     """
     from distributed import Client
+    from distributed.comm.addressing import parse_address, parse_host_port
 
+    expected = "the address of a running Dask scheduler, e.g. tcp://host:8786"
     try:
+        scheme, location = parse_address(address, strict=False)
+        if scheme in ("tcp", "tls"):
+            socket.create_connection(parse_host_port(location), timeout=timeout_s).close()
         return Client(address, timeout=f"{timeout_s}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as err:
         reason = " ".join(str(err).split())[:160] or type(err).__name__
-        raise ParameterError("scheduler", address, "the address of a running Dask scheduler, e.g. "
-                             f"tcp://host:8786 (connecting failed: {reason})") from None
+        raise ParameterError("scheduler", address, f"{expected} (connecting failed: {reason})") from None
 
 
 def make_executor(executor: Any = None, workers: int = 1, scheduler: str | None = None,

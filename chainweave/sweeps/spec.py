@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -296,6 +297,20 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Returns the field names of the section at a pydantic error location."""
+    model: type[BaseModel] = SweepSpec
+    for part in loc:
+        if isinstance(part, int) or part not in model.model_fields:
+            continue
+        annotation = model.model_fields[part].annotation
+        for candidate in (annotation, *typing.get_args(annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+    return list(model.model_fields)
+
+
 def _one_line(err: ValidationError, source: str) -> ParameterError:
     """Returns one `ParameterError` for a pydantic error: the deepest location's problem."""
     first = max(err.errors(include_url=False), key=lambda e: len(e["loc"]))
@@ -303,7 +318,8 @@ def _one_line(err: ValidationError, source: str) -> ParameterError:
     where = f"{source}: {path}" if path else source
     message = first["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
     if first["type"] == "extra_forbidden":
-        return ParameterError(where, first.get("input"), "no such field here (see docs/sweeps.md)")
+        fields = ", ".join(_fields_at(first["loc"][:-1]))
+        return ParameterError(where, first.get("input"), f"no such field here (fields: {fields})")
     if first["type"] == "missing":
         return ParameterError(where, _Raw("nothing"), "a value (the field is required)")
     for words, sign in (("greater than or equal to ", ">= "), ("less than or equal to ", "<= "),
