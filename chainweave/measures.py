@@ -74,18 +74,22 @@ EXTENSIVE: tuple[str, ...] = (
 
 
 def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
-    """Returns the extensive totals of each place for the year just completed."""
-    f, g, inst, sec, n = (model.firms, model.governments, model.institutes, model.sectors,
-                          model.net.n)
-    firms = group_sum(f.place, None, n)
-    nonprimary = sec.industry_class[f.sector] != IndustryClass.PRIMARY
+    """Returns the extensive totals of each place for the year just completed.
+
+    Firm totals come from ``model.last`` (`chainweave.agents.firm.place_year`), which the
+    measure phase has just taken.
+    """
+    f, g, inst, sec, n, last = (model.firms, model.governments, model.institutes, model.sectors,
+                                model.net.n, model.last)
+    firms = last.firms_by_sector.sum(axis=1)
+    nonprimary = sec.industry_class != IndustryClass.PRIMARY
     return {
         "population": g.population.copy(),
         "urban_population": g.population * g.urban_share,
-        "value_added": group_sum(f.place, f.value_added, n),
-        "nonprimary_va": group_sum(f.place, f.value_added * nonprimary, n),
-        "output": group_sum(f.place, f.output, n),
-        "high_tech_output": group_sum(f.place, f.output * sec.high_tech[f.sector], n),
+        "value_added": last.value_added.copy(),
+        "nonprimary_va": last.value_added_by_sector[:, nonprimary].sum(axis=1),
+        "output": last.output_by_sector.sum(axis=1),
+        "high_tech_output": last.output_by_sector[:, sec.high_tech].sum(axis=1),
         "rd_spend": group_sum(f.place, f.rd_own + f.rd_subsidy, n)
         + group_sum(inst.place, inst.funding, n),
         "patents": group_sum(f.place, f.patents, n) + group_sum(inst.place, inst.patents, n),
@@ -94,8 +98,8 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         "firms": firms,
         "incubation_weight": firms * model.incubation_coverage * model.incubation_quality,
         "intermediation_weight": firms * model.intermediary_coverage * model.intermediation_quality,
-        "employment": group_sum(f.place, f.labour, n),
-        "emissions": group_sum(f.place, f.emissions, n),
+        "employment": last.employment.copy(),
+        "emissions": last.emissions.copy(),
         "labour_supply": g.labour_supply.copy(),
         "researchers": group_sum(inst.place, inst.researchers, n),
     }

@@ -140,6 +140,8 @@ class ClusterModel(mesa.Model):
         firms, institutes, providers, governments: Column tables of the four agent types.
         kernel: Sparse spillover kernel K[p, q] (see `chainweave.network.spillover_kernel`).
         trade_kernel: Sparse kernel of goods sourcing (distance decay and barriers, no hops).
+        trade_reach: trade_kernel + I (origins of goods, each place included).
+        service_reach: `service_reach` x kernel + I (origins of services).
         phases: The ordered phase functions of one year.
     """
 
@@ -327,6 +329,8 @@ class ClusterModel(mesa.Model):
         self.kernel_with_self = (self.kernel + sp.identity(net.n, format="csr")).tocsr()
         self.trade_kernel = spillover_kernel(net.pairs, net.n, prm.trade_decay_km, 1.0,
                                              self.pair_barrier, prm.kernel_cutoff)
+        self.trade_reach = (self.trade_kernel + sp.identity(net.n, format="csr")).tocsr()
+        self.service_reach = (prm.service_reach * self.kernel + sp.identity(net.n, format="csr")).tocsr()
 
     def _year_zero(self) -> None:
         """Runs year 0: budgets, services, knowledge, production and accounts, no migration.
@@ -419,8 +423,7 @@ class ClusterModel(mesa.Model):
             "spillover_innovation": np.asarray(flows["innovation"].sum(axis=1)).ravel(),
         }
         g = self.governments
-        f, n_sec = self.firms, self.sectors.n
-        firms_by_sector = group_sum(f.place * n_sec + f.sector, None, n * n_sec).reshape(n, n_sec)
+        firms_by_sector = self.last.firms_by_sector
         record = {
             "step": np.full(n, self.year), "place": np.arange(n), **places,
             "wage": g.wage.copy(), "budget": g.budget.copy(), "enforcement": g.enforcement.copy(),

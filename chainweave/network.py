@@ -408,14 +408,68 @@ def spillover_kernel(
                          shape=(n_places, n_places))
 
 
+@dataclass(frozen=True)
+class GravitySplit:
+    """Demands for one or more goods spread over origin places by the gravity rule.
+
+    For good i, place p spreads its demand over origins q in proportion to
+    ``reach[p, q] * supply[q, i]`` (reach includes p itself):
+
+        F_i[p, q] = demand[p, i] * reach[p, q] * supply[q, i] / sum_q' reach[p, q'] supply[q', i]
+
+    All goods share one sparse pattern, so the split costs two sparse-dense products however
+    many goods there are.
+
+    Attributes:
+        reach: Sparse weights of origins for each destination, self weights included (n x n).
+        supply: Attractive mass of each origin for each good (n x goods), >= 0.
+        scale: demand[p, i] / sum_q reach[p, q] supply[q, i] (0 where the sum is 0).
+    """
+
+    reach: sp.csr_matrix
+    supply: NDArray[np.float64]
+    scale: NDArray[np.float64]
+
+    def received(self) -> NDArray[np.float64]:
+        """Returns what each origin is asked for, per good: sum_p F_i[p, q] (n x goods)."""
+        return self.supply * (self.reach.T @ self.scale)
+
+    def volumes(self, weight: NDArray[np.float64] | None = None) -> sp.csr_matrix:
+        """Returns V[p, q] = sum_i F_i[p, q] * weight[q, i] (weight 1 if None), on reach's pattern."""
+        n = self.reach.shape[0]
+        rows = np.repeat(np.arange(n), np.diff(self.reach.indptr))
+        cols = self.reach.indices
+        origin = self.supply if weight is None else self.supply * weight
+        data = self.reach.data * np.einsum("ki,ki->k", self.scale[rows], origin[cols])
+        return sp.csr_matrix((data, cols, self.reach.indptr), shape=self.reach.shape)
+
+
+def gravity_split(
+    demand: NDArray[np.float64], supply: NDArray[np.float64], reach: sp.csr_matrix
+) -> GravitySplit:
+    """Returns the `GravitySplit` of demand (n or n x goods) over origins with mass ``supply``.
+
+    Args:
+        demand: What each place seeks of each good, >= 0 (any unit).
+        supply: Attractive mass of each place as an origin of each good, >= 0, same shape.
+        reach: Sparse origin weights with the self weight on the diagonal (K + I).
+    """
+    demand2 = np.asarray(demand, dtype=float).reshape(len(demand), -1)
+    supply2 = np.asarray(supply, dtype=float).reshape(len(supply), -1)
+    reach = sp.csr_matrix(reach)
+    total = reach @ supply2
+    scale = np.divide(demand2, total, out=np.zeros_like(demand2), where=total > 0)
+    return GravitySplit(reach, supply2, scale)
+
+
 def gravity_flows(
-    demand: NDArray[np.float64], supply: NDArray[np.float64], kernel: sp.csr_matrix,
+    demand: NDArray[np.float64], supply: NDArray[np.float64], reach: sp.csr_matrix,
     cap_by_supply: bool = False,
 ) -> sp.csr_matrix:
     """Returns F with F[p, q] = what place p obtains from place q under a gravity rule.
 
-    Each place p spreads its demand over origins q (itself included, with weight 1) in
-    proportion to ``kernel[p, q] * supply[q]``:
+    Each place p spreads its demand over origins q (itself included, with weight 1: reach is
+    K + I) in proportion to ``reach[p, q] * supply[q]`` (`gravity_split`):
 
         F[p, q] = demand[p] * w_pq * supply[q] / sum_q' w_pq' * supply[q'],  w_pp = 1
 
@@ -426,16 +480,14 @@ def gravity_flows(
     Args:
         demand: What each place seeks, >= 0 (any unit).
         supply: Attractive mass (or capacity) of each place as an origin, >= 0.
-        kernel: Sparse K[p, q] in [0, 1] with zero diagonal.
+        reach: Sparse K + I: K[p, q] in [0, 1] with zero diagonal, plus the self weight 1.
         cap_by_supply: Whether deliveries are limited by the origin's supply.
     """
     n = len(demand)
-    attract = (kernel + sp.identity(n, format="csr")).multiply(supply[None, :]).tocsr()
-    total = np.asarray(attract.sum(axis=1)).ravel()
-    scale = np.divide(demand, total, out=np.zeros(n), where=total > 0)
-    flows = sp.diags(scale) @ attract
+    split = gravity_split(demand, supply, reach)
+    flows = split.volumes()
     if cap_by_supply:
-        asked = np.asarray(flows.sum(axis=0)).ravel()
+        asked = split.received().ravel()
         ratio = np.divide(supply, asked, out=np.ones(n), where=asked > supply)
         flows = flows @ sp.diags(np.minimum(ratio, 1.0))
     return flows.tocsr()

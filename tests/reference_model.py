@@ -680,7 +680,9 @@ class ReferenceModel(ClusterModel):
             firms, lambda f: 0.0 if sec.resource_based[f.sector] else f.value_added)
         wage = np.array([g.wage for g in self.governments_ref])
         return PlaceYear(
-            output_by_sector=by_sector, value_added=va, wage_bill=jobs * wage,
+            output_by_sector=by_sector, value_added_by_sector=self.per_cell(lambda f: f.value_added),
+            labour_by_sector=self.per_cell(lambda f: f.labour),
+            firms_by_sector=self.per_cell(lambda f: 1.0), value_added=va, wage_bill=jobs * wage,
             emissions=self.per_place(firms, lambda f: f.emissions), employment=jobs,
             resource_output=by_sector[:, sec.resource_based].sum(axis=1),
             nonprimary_employment_share=np.array([_div(a, b) for a, b in zip(nonprimary, jobs, strict=True)]),

@@ -92,13 +92,13 @@ def test_gravity_flows_deliver_demand_when_uncapped(demand, supply):
     rng = np.random.default_rng(0)
     k = rng.uniform(0, 1, (5, 5))
     np.fill_diagonal(k, 0)
-    flows = gravity_flows(np.array(demand), np.array(supply), sp.csr_matrix(k))
+    flows = gravity_flows(np.array(demand), np.array(supply), sp.csr_matrix(k + np.eye(5)))
     assert np.allclose(np.asarray(flows.sum(axis=1)).ravel(), demand, rtol=1e-9, atol=1e-6)
     assert flows.min() >= 0
 
 
 def test_gravity_flows_respect_supply_when_capped():
-    k = sp.csr_matrix(np.array([[0, 1.0], [1.0, 0]]))
+    k = sp.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]]))  # K + I
     flows = gravity_flows(np.array([10.0, 10.0]), np.array([1.0, 4.0]), k, cap_by_supply=True)
     sent = np.asarray(flows.sum(axis=0)).ravel()
     assert np.all(sent <= np.array([1.0, 4.0]) + 1e-12)

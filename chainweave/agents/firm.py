@@ -12,7 +12,7 @@ down the hierarchy. Phases: `innovate` (step 4b), `produce_and_trade` (step 5),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from chainweave.agents.government import reserve_ratio
 from chainweave.agents.institute import field_knowledge
 from chainweave.agents.table import ColumnTable, RowAgent, group_max, group_sum
-from chainweave.network import gravity_flows
+from chainweave.network import gravity_split
 from chainweave.parameters import IndustryClass
 
 if TYPE_CHECKING:
@@ -77,12 +77,18 @@ class PlaceYear:
 
     Attributes:
         output_by_sector: (places x sectors) output, M yuan.
+        value_added_by_sector: (places x sectors) value added, M yuan.
+        labour_by_sector: (places x sectors) jobs.
+        firms_by_sector: (places x sectors) model firms.
         value_added, wage_bill, emissions, employment, resource_output: per place.
         nonprimary_employment_share: Jobs outside primary industry / jobs, [0, 1].
         nonresource_va_share: Value added outside resource sectors / value added, [0, 1].
     """
 
     output_by_sector: NDArray[np.float64]
+    value_added_by_sector: NDArray[np.float64]
+    labour_by_sector: NDArray[np.float64]
+    firms_by_sector: NDArray[np.float64]
     value_added: NDArray[np.float64]
     wage_bill: NDArray[np.float64]
     emissions: NDArray[np.float64]
@@ -93,23 +99,31 @@ class PlaceYear:
 
 
 def place_year(model: ClusterModel) -> PlaceYear:
-    """Returns the per-place totals of the firms' current accounts."""
+    """Returns the per-place totals of the firms' current accounts.
+
+    Sums are taken once per place and sector; place totals and shares follow from them.
+    """
     f, sec, n = model.firms, model.sectors, model.net.n
     cell = f.place * sec.n + f.sector
-    by_sector = group_sum(cell, f.output, n * sec.n).reshape(n, sec.n)
-    va = group_sum(f.place, f.value_added, n)
-    jobs = group_sum(f.place, f.labour, n)
-    primary = sec.industry_class[f.sector] == IndustryClass.PRIMARY
-    resource = sec.resource_based[f.sector]
+
+    def by_cell(values: NDArray[np.float64] | None) -> NDArray[np.float64]:
+        return group_sum(cell, values, n * sec.n).reshape(n, sec.n)
+
+    output, va, labour = by_cell(f.output), by_cell(f.value_added), by_cell(f.labour)
+    primary = sec.industry_class == IndustryClass.PRIMARY
+    place_va, jobs = va.sum(axis=1), labour.sum(axis=1)
     return PlaceYear(
-        output_by_sector=by_sector,
-        value_added=va,
-        wage_bill=group_sum(f.place, f.labour, n) * model.governments.wage,
+        output_by_sector=output,
+        value_added_by_sector=va,
+        labour_by_sector=labour,
+        firms_by_sector=by_cell(None),
+        value_added=place_va,
+        wage_bill=jobs * model.governments.wage,
         emissions=group_sum(f.place, f.emissions, n),
         employment=jobs,
-        resource_output=by_sector[:, sec.resource_based].sum(axis=1),
-        nonprimary_employment_share=_share(group_sum(f.place, f.labour * ~primary, n), jobs),
-        nonresource_va_share=_share(group_sum(f.place, f.value_added * ~resource, n), va, 1.0),
+        resource_output=output[:, sec.resource_based].sum(axis=1),
+        nonprimary_employment_share=_share(labour[:, ~primary].sum(axis=1), jobs),
+        nonresource_va_share=_share(va[:, ~sec.resource_based].sum(axis=1), place_va, 1.0),
     )
 
 
@@ -328,8 +342,10 @@ def knowledge_flows(model: ClusterModel) -> sp.csr_matrix:
     The diagonal holds a_p k_p, the local spillover among a place's own firms and institutes
     (localised knowledge spillovers, Jaffe et al. 1993); the flows table keeps only p != q.
     """
-    return (sp.diags(absorptive_capacity(model)) @ model.kernel_with_self
-            @ sp.diags(knowledge_stock(model))).tocsr()
+    reach = model.kernel_with_self
+    rows = np.repeat(np.arange(reach.shape[0]), np.diff(reach.indptr))
+    data = absorptive_capacity(model)[rows] * reach.data * knowledge_stock(model)[reach.indices]
+    return sp.csr_matrix((data, reach.indices, reach.indptr), shape=reach.shape)
 
 
 def produce_and_trade(model: ClusterModel) -> None:
@@ -341,7 +357,7 @@ def produce_and_trade(model: ClusterModel) -> None:
     left / full)^eta for resource sectors in resource places.
     Demand of place p for sector i: c x wage bill x final share_i + sum_j io[i, j] Y_pj (last
     year's output). Each place sources it from places q in proportion to
-    K_trade[p, q] x M_qi (`gravity_flows`, itself with weight 1), with M_qi the
+    K_trade[p, q] x M_qi (`gravity_split`, itself with weight 1), with M_qi the
     competitiveness-weighted capacity sum of y_f (E_f / E_i)^gamma, E = A (1 + premium pos) / w.
     Demand from outside the cluster grows at a fixed rate and goes to places by M_qi.
     Primary industry is bound to land (`land_limit`): a place's primary capacity counts in
@@ -387,11 +403,8 @@ def produce_and_trade(model: ClusterModel) -> None:
     export_mass = mass.sum(axis=0)
     demand = np.divide(mass * exports[None, :], export_mass[None, :],
                        out=np.zeros_like(mass), where=export_mass[None, :] > 0)
-    goods = []
-    for i in range(sec.n):
-        flows_i = gravity_flows(wanted_goods[:, i], mass[:, i], model.trade_kernel)
-        demand[:, i] += np.asarray(flows_i.sum(axis=0)).ravel()
-        goods.append(flows_i)
+    goods = gravity_split(wanted_goods, mass, model.trade_reach)
+    demand += goods.received()
     demand = np.minimum(demand, land)  # demand beyond a place's farmland goes unmet
     f.demand = np.divide(pull * demand[f.place, f.sector], mass[f.place, f.sector],
                          out=np.zeros(len(f)), where=mass[f.place, f.sector] > 0)
@@ -401,8 +414,7 @@ def produce_and_trade(model: ClusterModel) -> None:
 
     sold = group_sum(cell, f.output, n * sec.n).reshape(n, sec.n)
     fill = np.divide(sold, demand, out=np.zeros_like(sold), where=demand > 0)
-    industry = sum(flows_i @ sp.diags(fill[:, i]) for i, flows_i in enumerate(goods))
-    model.step_flows["industry"] = sp.csr_matrix(industry)
+    model.step_flows["industry"] = goods.volumes(fill)
 
     gap = np.divide(f.demand, f.capacity, out=np.ones(len(f)), where=f.capacity > 0) - 1.0
     change = np.clip(prm.labour_adjustment * gap, -prm.max_labour_change, prm.max_labour_change)
@@ -524,18 +536,23 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     model.step_flows["relocation"] = sp.csr_matrix(
         (np.ones(len(origin)), (f.place[moves], origin)), shape=(n, n))
 
-    gone = f.keep(~leaves)
+    gone, uids = f.keep_and_append(~leaves, **_entrants(model, ~leaves))
     model.remove_firm_handles(gone)
-    _enter(model)
+    model.add_firm_handles(uids)
 
 
-def _enter(model: ClusterModel) -> None:
-    """Adds this year's entrants (see `exit_enter_relocate`)."""
+def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
+    """Returns the columns of this year's entrants, drawn from the firms that stay.
+
+    See `exit_enter_relocate`. Sums over the firms that stay are weighted by ``stays``, so
+    the firm table is copied once, for exits and entries together.
+    """
     f, prm, sec, rng, n = model.firms, model.params, model.sectors, model.rng, model.net.n
     cells = n * sec.n
     cell = f.place * sec.n + f.sector
-    incumbents = group_sum(cell, None, cells)
-    profitable = np.divide(group_sum(cell, (f.profit > 0).astype(float), cells), incumbents,
+    weight = stays.astype(float)
+    incumbents = group_sum(cell, weight, cells)
+    profitable = np.divide(group_sum(cell, weight * (f.profit > 0), cells), incumbents,
                            out=np.zeros(cells), where=incumbents > 0)
     place_of_cell = np.arange(cells) // sec.n
     boost = 1 + prm.incubation_entry_boost * (model.incubation_coverage
@@ -544,14 +561,14 @@ def _enter(model: ClusterModel) -> None:
                            * model.entry_factor.ravel())
     model.step_counts["entries"] = group_sum(place_of_cell, entrants.astype(float), n)
     if entrants.sum() == 0:
-        return
+        return {}
     new_cell = np.repeat(np.arange(cells), entrants)
-    mean_a = group_sum(cell, f.productivity, cells) / np.maximum(incumbents, 1)
-    mean_l = group_sum(cell, f.labour, cells) / np.maximum(incumbents, 1)
+    mean_a = group_sum(cell, weight * f.productivity, cells) / np.maximum(incumbents, 1)
+    mean_l = group_sum(cell, weight * f.labour, cells) / np.maximum(incumbents, 1)
     k = len(new_cell)
     labour = 0.5 * mean_l[new_cell]
     sector = new_cell % sec.n
-    uids = f.append(
+    return dict(
         place=new_cell // sec.n, sector=sector,
         productivity=mean_a[new_cell] * rng.lognormal(0.0, 0.1, k),
         labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
@@ -560,4 +577,3 @@ def _enter(model: ClusterModel) -> None:
         rd_share=sec.rd_share[sector],
         position=np.full(k, prm.tier_position[2]),
     )
-    model.add_firm_handles(uids)

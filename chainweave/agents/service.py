@@ -93,8 +93,7 @@ def serve(
     `service_reach` x K (themselves with weight 1), each provider place delivering at most
     its `capacity_by_place`: capacity is shared, not copied, between the places it serves.
     """
-    flows = gravity_flows(asked, capacity_by_place(model, kind),
-                          model.params.service_reach * model.kernel, cap_by_supply=True)
+    flows = gravity_flows(asked, capacity_by_place(model, kind), model.service_reach, cap_by_supply=True)
     got = np.asarray(flows.sum(axis=1)).ravel()
     return flows, np.divide(got, asked, out=np.zeros(len(asked)), where=asked > 0).clip(0, 1)
 

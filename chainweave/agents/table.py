@@ -57,28 +57,38 @@ class ColumnTable:
         """Returns the current row of agent ``uid``, or -1 if it has left."""
         return int(self._row_of_uid[uid]) if 0 <= uid < len(self._row_of_uid) else -1
 
-    def keep(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Drops the rows where ``mask`` is False; returns the uids that were dropped."""
+    def keep_and_append(
+        self, mask: NDArray[np.bool_], **columns: NDArray[Any]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Drops the rows where ``mask`` is False and adds new rows, copying each column once.
+
+        Missing columns of the new rows are zero. Returns (uids dropped, uids added).
+        """
+        added = len(next(iter(columns.values()))) if columns else 0
+        rows = np.flatnonzero(mask)
+        kept = len(rows)
         gone = self.uid[~mask]
+        uids = np.arange(self.next_uid, self.next_uid + added, dtype=np.int64)
         for name in self.column_names:
-            setattr(self, name, getattr(self, name)[mask])
+            old = getattr(self, name)
+            out = np.empty(kept + added, dtype=old.dtype)
+            np.take(old, rows, out=out[:kept])  # (np.compress with out= is ~10x slower)
+            value = uids if name == "uid" else columns.get(name)
+            out[kept:] = 0 if value is None else value
+            setattr(self, name, out)
+        self.next_uid += added
+        self._row_of_uid = np.concatenate([self._row_of_uid, np.full(added, -1, dtype=np.int64)])
         self._row_of_uid[gone] = -1
         self._row_of_uid[self.uid] = np.arange(len(self.uid))
-        return gone
+        return gone, uids
+
+    def keep(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """Drops the rows where ``mask`` is False; returns the uids that were dropped."""
+        return self.keep_and_append(mask)[0]
 
     def append(self, **columns: NDArray[Any]) -> NDArray[np.int64]:
         """Adds rows (missing columns zero); returns the new uids."""
-        n = len(next(iter(columns.values())))
-        uids = np.arange(self.next_uid, self.next_uid + n, dtype=np.int64)
-        self.next_uid += n
-        for name, dtype in self.COLUMNS.items():
-            value = columns.get(name)
-            new = np.zeros(n, dtype=dtype) if value is None else np.asarray(value, dtype=dtype)
-            setattr(self, name, np.concatenate([getattr(self, name), new]))
-        old = len(self.uid)
-        self.uid = np.concatenate([self.uid, uids])
-        self._row_of_uid = np.concatenate([self._row_of_uid, np.arange(old, old + n)])
-        return uids
+        return self.keep_and_append(np.ones(len(self), dtype=bool), **columns)[1]
 
     def row(self, uid: int) -> dict[str, Any]:
         """Returns the state of agent ``uid`` as a dict of plain Python values."""
