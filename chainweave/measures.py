@@ -92,7 +92,7 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         "high_tech_output": last.output_by_sector[:, sec.high_tech].sum(axis=1),
         "rd_spend": group_sum(f.place, f.rd_own + f.rd_subsidy, n)
         + group_sum(inst.place, inst.funding, n),
-        "patents": group_sum(f.place, f.patents, n) + group_sum(inst.place, inst.patents, n),
+        "patents": model.firm_patents + group_sum(inst.place, inst.patents, n),
         "new_finance": group_sum(f.place, f.credit + f.venture_capital, n),
         "public_services": g.public_services.copy(),
         "firms": firms,

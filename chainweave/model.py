@@ -377,7 +377,7 @@ class ClusterModel(mesa.Model):
         service.provide_services(self)
         firm.produce_and_trade(self)
         institute.produce_knowledge(self)
-        f.patents = prm.patents_per_rd * firm.fund_rd(self)
+        self.firm_patents = prm.patents_per_rd * group_sum(f.place, firm.fund_rd(self), n)
         firm.settle_accounts(self)
         self.step_flows["innovation"] = firm.knowledge_flows(self)
         self.step_counts = {k: np.zeros(n) for k in ("exits", "entries", "relocations_in",

@@ -456,7 +456,7 @@ def gravity_split(
     """
     demand2 = np.asarray(demand, dtype=float).reshape(len(demand), -1)
     supply2 = np.asarray(supply, dtype=float).reshape(len(supply), -1)
-    reach = sp.csr_matrix(reach)
+    reach = reach if isinstance(reach, sp.csr_matrix) else sp.csr_matrix(reach)
     total = reach @ supply2
     scale = np.divide(demand2, total, out=np.zeros_like(demand2), where=total > 0)
     return GravitySplit(reach, supply2, scale)
@@ -489,5 +489,5 @@ def gravity_flows(
     if cap_by_supply:
         asked = split.received().ravel()
         ratio = np.divide(supply, asked, out=np.ones(n), where=asked > supply)
-        flows = flows @ sp.diags(np.minimum(ratio, 1.0))
-    return flows.tocsr()
+        flows.data *= np.minimum(ratio, 1.0)[flows.indices]  # column q scaled by its ratio
+    return flows

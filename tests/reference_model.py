@@ -483,8 +483,10 @@ class ReferenceModel(ClusterModel):
         u_in, u_im, u_tr, u_src, u_jump = self.rng.random((5, len(firms)))
         expected = [f.try_innovation(r, u_in[i], u_jump[i])
                     for i, (f, r) in enumerate(zip(firms, rd, strict=True))]
-        for f, patents in zip(firms, self.rng.poisson(expected), strict=True):
-            f.patents = float(patents)
+        by_place = np.zeros(n)
+        for f, e in zip(firms, expected, strict=True):
+            by_place[f.place] += e
+        self.firm_patents = self.rng.poisson(by_place).astype(float)
 
         best = np.zeros((n, self.sectors.n))
         for f in firms:

@@ -61,7 +61,6 @@ class FirmTable(ColumnTable):
         "innovated": np.bool_,
         "imitated": np.bool_,
         "transferred": np.bool_,
-        "patents": np.float64,
     }
 
 
@@ -251,7 +250,8 @@ def innovate(model: ClusterModel) -> None:
     """Step 4b: firms spend on R&D, innovate, imitate and take up transferred technology.
 
     R&D: RD = own share x last revenue + subsidy (the place's pool split by own R&D); it adds
-    to the firm knowledge of the place and sector; patents ~ Poisson(patents per R&D x RD).
+    to the firm knowledge of the place and sector. Firms' patents are counted per place:
+    Poisson(patents per R&D x the place's firms' RD), the sum of the firms' Poisson counts.
     Innovation (share xi of RD): success with 1 - exp(-zeta_in IN / revenue), an intensity,
     so the odds do not depend on how many workers a representative firm stands for; a success
     draws x ~ Beta(3, 3) on [low, high], keeps A (1 + x) if better and moves up the value
@@ -283,7 +283,7 @@ def innovate(model: ClusterModel) -> None:
     f.productivity[better] *= 1 + jump[jump > 0]
     f.position = np.where(f.innovated, f.position + prm.position_gain * (1 - f.position),
                           f.position)
-    f.patents = rng.poisson(prm.patents_per_rd * rd).astype(float)
+    model.firm_patents = rng.poisson(prm.patents_per_rd * group_sum(f.place, rd, n)).astype(float)
 
     best = group_max(cell, f.productivity, n * model.sectors.n).reshape(n, -1)
     f.imitated = u_im < -np.expm1(
