@@ -77,7 +77,7 @@ def test_runs_of_a_dask_worker_that_died_are_retried(tmp_path):
     out = tmp_path / "crash"
     # No reschedules by the scheduler itself: a worker's death reaches the sweep as KilledWorker.
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         with pytest.raises(KilledWorker):
             sweep(spec, executor=client, out=out, progress=False, retries=0,

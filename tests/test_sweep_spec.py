@@ -11,7 +11,7 @@ from chainweave.errors import ParameterError
 from chainweave.sweeps import SweepSpec, load_sweep
 from chainweave.sweeps.targets import prepare_target
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "chainweave" / "scenarios" / "sweeps" / "default_sensitivity.yaml"
+EXAMPLE = Path(__file__).resolve().parents[1] / "chainweave/scenarios/sweeps/default_sensitivity.yaml"
 
 GOOD = {
     "name": "small",

@@ -3,7 +3,7 @@
 - `InProcess`: in this process, one run after another (``workers=1``).
 - `LocalPool`: a local process pool (`concurrent.futures.ProcessPoolExecutor` on the
   forkserver start method, safe in a multi-threaded parent and where fork is unavailable);
-  workers ignore Ctrl-C, which the parent handles.
+  workers ignore Ctrl-C, which the parent handles, and exit if the parent is killed.
 - `DaskExecutor`: a Dask distributed cluster through a `distributed.Client`. A chunk whose
   worker died (`distributed.KilledWorker`, after the scheduler's own reschedules) is
   submitted again, up to ``retries`` times.
@@ -15,8 +15,10 @@ so results do not depend on the executor, its size or the order runs finish in.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -69,9 +71,26 @@ class InProcess:
         """Nothing to release."""
 
 
-def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C reaches the whole process group; the parent handles it."""
+def _watch_parent() -> None:
+    """Ends this worker once the sweep process is gone (killed with SIGKILL, say).
+
+    The sentinel multiprocessing gives a child of the pool closes when the process that
+    started it dies, zombie or not.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(1)
+
+
+def _start_worker() -> None:
+    """Pool worker initializer: leaves Ctrl-C to the parent, and exits when the parent dies.
+
+    Ctrl-C reaches the whole process group; the parent handles it. A parent killed outright
+    cannot stop its workers, which would otherwise wait for work forever.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, daemon=True, name="watch-parent").start()
 
 
 class LocalPool:
@@ -88,7 +107,7 @@ class LocalPool:
         if self._pool is None:
             # forkserver: forking this (possibly multi-threaded) process could deadlock a child.
             context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker)
         futures = [self._pool.submit(evaluate_runs, target, list(chunk)) for chunk in chunks]
         try:
             for future in as_completed(futures):
