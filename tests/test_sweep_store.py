@@ -53,7 +53,8 @@ def spec_file(tmp_path: Path) -> Path:
 
 
 def start_sweep(spec: Path, out: Path) -> subprocess.Popen:
-    argv = ["run.py", "sweep", str(spec), "--out", str(out), "--workers", "2", "--no-figures", "--no-progress"]
+    argv = ["run.py", "sweep", str(spec), "--out", str(out), "--workers", "2", "--no-figures",
+            "--no-progress"]
     return subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 
