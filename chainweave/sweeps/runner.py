@@ -157,8 +157,9 @@ def sweep(
         size = max(1, size)
         chunks = [[_task(design, run_id) for run_id in todo[i:i + size]] for i in range(0, len(todo), size)]
         computing = time.perf_counter()
-        _execute(runner, prepared.target, chunks, design, prepared.columns, store, batch,
-                 len(done), progress, spec.name)
+        if chunks:
+            _execute(runner, prepared.target, chunks, design, prepared.columns, store, batch,
+                     len(done), progress, spec.name)
         computing = time.perf_counter() - computing
     finally:
         runner.close()
