@@ -105,19 +105,15 @@ def plot_results(folder: str | Path, out: str | Path | None = None, animate: boo
         formats: Image formats of each figure.
 
     Raises:
-        ParameterError: If the folder is not a whole result, or a sweep's figures are not
-            available (``chainweave.sweeps.figures.plot_sweep``).
+        ParameterError: If the folder is not a whole run, comparison or sweep result.
     """
     tables, manifest = read_result_folder(folder)
     kind = manifest.get("kind", "run")
     target = Path(out) if out is not None else Path(folder) / "figures"
     if kind == "sweep":
-        try:
-            from chainweave.sweeps.figures import plot_sweep
-        except ImportError as err:
-            raise ParameterError("RESULTS_DIR", str(folder),
-                                 "a run or comparison folder: sweep figures are not in this version") from err
-        return list(plot_sweep(folder))
+        from chainweave.sweeps.figures import plot_sweep
+
+        return plot_sweep(folder, out=target, formats=formats)
     figures = _run_figures(tables) if kind == "run" else _comparison_figures(tables, manifest)
     written: list[Path] = []
     for name, build in figures.items():

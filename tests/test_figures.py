@@ -200,12 +200,11 @@ def test_plot_of_a_bad_folder_is_one_line_and_exit_2(make, tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("run.py: error:")
 
 
-def test_plot_of_a_sweep_without_sweep_figures_is_one_line(tmp_path, capsys, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "chainweave.sweeps.figures", None)
+def test_plot_of_an_unfinished_sweep_folder_is_one_line(tmp_path, capsys):
     folder = tmp_path / "sweep"
     folder.mkdir()
     (folder / "manifest.json").write_text('{"kind": "sweep", "files": []}')
     assert main(["plot", str(folder)]) == 2
-    assert "sweep figures" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "runs table" in err
+    assert not (folder / "figures").exists()
