@@ -25,7 +25,6 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-import yaml
 
 from chainweave.errors import ParameterError
 from chainweave.model import ClusterModel
@@ -35,6 +34,7 @@ from chainweave.scenarios.national import national_cluster
 from chainweave.scenarios.places import PLACE_TABLES, place_graph, place_table
 from chainweave.scenarios.policies import POLICIES, ActivePolicy
 from chainweave.scenarios.schema import PlaceRow, PolicyUse, ScenarioSpec, SyntheticPlaces, validate_spec
+from chainweave.yaml_files import read_yaml_mapping
 
 BUNDLED = resources.files("chainweave.scenarios") / "bundled"
 """Folder of the bundled scenario files."""
@@ -43,26 +43,6 @@ BUNDLED = resources.files("chainweave.scenarios") / "bundled"
 def list_scenarios() -> list[str]:
     """Returns the names of the bundled scenarios."""
     return sorted(p.name.removesuffix(".yaml") for p in BUNDLED.iterdir() if p.name.endswith(".yaml"))
-
-
-def _read_yaml(path: Path, source: str) -> dict[str, Any]:
-    """Returns the mapping in a YAML file; one-line errors for unreadable or malformed files."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ParameterError(source, str(path),
-                             f"a readable UTF-8 YAML file ({type(err).__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(err, "problem", None) or "unparsable"
-        raise ParameterError(f"{source}{where}", problem, "well-formed YAML") from None
-    if not isinstance(data, dict):
-        got = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ParameterError(source, got, "a mapping of scenario fields at the top level")
-    return data
 
 
 def _locate(reference: str, relative_to: Path | None) -> tuple[Path, str]:
@@ -94,7 +74,7 @@ def _resolve(path: Path, source: str, chain: tuple[Path, ...] = ()) -> dict[str,
     if path.resolve() in chain:
         raise ParameterError(f"{source}: extends", " -> ".join(p.name for p in (*chain, path.resolve())),
                              "a chain of scenarios without a cycle")
-    data = _read_yaml(path, source)
+    data = read_yaml_mapping(path, source, "scenario")
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data

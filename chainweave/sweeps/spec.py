@@ -37,10 +37,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chainweave.errors import ParameterError
+from chainweave.yaml_files import read_yaml_mapping
 
 Method = Literal["grid", "lhs", "morris", "sobol"]
 """Designs: full factorial grid, Latin hypercube, Morris trajectories, Sobol'/Saltelli."""
@@ -265,21 +265,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
     """
     source = str(path)
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ParameterError("SPEC", source,
-                             f"a readable UTF-8 YAML sweep file ({type(err).__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(err, "problem", None) or "unparsable"
-        raise ParameterError(f"{source}{where}", problem, "well-formed YAML") from None
-    if not isinstance(data, dict):
-        got = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ParameterError(source, _Raw(got), "a mapping of sweep fields at the top level")
+    data = read_yaml_mapping(file, source, "sweep")
     return SweepSpec.from_dict(data, source), file.parent
 
 
