@@ -181,28 +181,35 @@ class RefFirm(RefAgent):
         self.rd_subsidy = _div(pool * self.rd_own, own_here)
         return self.rd_own + self.rd_subsidy
 
-    def try_innovation(self, rd: float, u_in: float, u_jump: float) -> float:
-        """Innovates; returns the expected patents of its R&D."""
+    def try_innovation(self, rd: float, u_in: float) -> float:
+        """Decides whether it innovates; returns the expected patents of its R&D."""
         prm = self.model.params
         self.intensity = _div(rd, self.revenue)
         p_in = -math.expm1(-prm.innovation_intensity * prm.rd_innovation_share * self.intensity)
         self.innovated = u_in < p_in
-        jump = prm.innovation_draw_low + (prm.innovation_draw_high - prm.innovation_draw_low) \
-            * beta33_quantile(u_jump)
-        if self.innovated and jump > 0:
-            self.productivity = self.productivity * (1 + jump)
-        if self.innovated:
-            self.position = self.position + prm.position_gain * (1 - self.position)
         return prm.patents_per_rd * rd
 
-    def try_imitation(self, u_im: float, u_src: float, best: np.ndarray, absorb: float) -> None:
+    def innovate(self, u_jump: float) -> None:
+        """Draws its productivity jump (kept if positive) and moves up the value chain."""
+        prm = self.model.params
+        jump = prm.innovation_draw_low + (prm.innovation_draw_high - prm.innovation_draw_low) \
+            * beta33_quantile(u_jump)
+        if jump > 0:
+            self.productivity = self.productivity * (1 + jump)
+        self.position = self.position + prm.position_gain * (1 - self.position)
+
+    def try_imitation(self, u_im: float) -> bool:
+        """Decides whether it imitates; returns whether it does."""
         prm = self.model.params
         p_im = -math.expm1(-prm.imitation_intensity * (1 - prm.rd_innovation_share) * self.intensity)
         self.imitated = u_im < p_im
-        if self.imitated:
-            source = self.model.neighbour_of(self.place, u_src)
-            gap = max(best[source, self.sector] - self.productivity, 0.0)
-            self.productivity += absorb * gap
+        return self.imitated
+
+    def imitate(self, u_src: float, best: np.ndarray, absorb: float) -> None:
+        """Looks at a place drawn through the kernel and closes part of its gap to the best there."""
+        source = self.model.neighbour_of(self.place, u_src)
+        gap = max(best[source, self.sector] - self.productivity, 0.0)
+        self.productivity += absorb * gap
 
     def try_transfer(self, u_tr: float, k: float, coverage: float) -> None:
         prm = self.model.params
@@ -263,17 +270,24 @@ class RefFirm(RefAgent):
         self.age += 1
         return vat + profit_tax + emission_cost
 
-    def decide_exit(self, u_exit: float, u_close: float, quality: float, enforcement: float) -> bool:
+    def is_dirty(self) -> bool:
+        """Whether it emits more per output than the emission standard."""
+        return self.carbon_intensity() > self.model.params.emission_standard
+
+    def decide_exit(self, u_exit: float, u_close: float | None, quality: float, enforcement: float) -> bool:
+        """Whether it exits; ``u_close`` is its closure draw (None unless it is dirty)."""
         prm = self.model.params
         hazard = prm.exit_hazard * (1 - quality if self.incubated else 1.0)
-        dirty = self.carbon_intensity() > prm.emission_standard
-        return self.net_worth < 0 or u_exit < hazard or (dirty and u_close < enforcement)
+        closed = u_close is not None and u_close < enforcement
+        return self.net_worth < 0 or u_exit < hazard or closed
 
-    def maybe_relocate(self, u_move: float, u_dest: float, p_move: float) -> int | None:
-        """Moves to a child place when pushed; returns the origin, or None if it stays."""
+    def could_relocate(self, p_move: float) -> bool:
+        """Whether it could be pushed out of its place (a pushable sector, a place that pushes)."""
+        return bool(self.model.pushable[self.sector]) and p_move > 0
+
+    def relocate(self, u_dest: float) -> int:
+        """Moves to a child place drawn uniformly; returns the origin."""
         m = self.model
-        if not (m.pushable[self.sector] and u_move < p_move):
-            return None
         origin = self.place
         start, end = m.net.children_offsets[origin], m.net.children_offsets[origin + 1]
         self.place = int(m.net.children[start + int(u_dest * (end - start))])
@@ -432,8 +446,10 @@ class ReferenceModel(ClusterModel):
         young = self.per_place(firms, lambda f: float(f.is_young())) * per_firm
         hosting, coverage = self.serve(ServiceKind.INCUBATOR, young)
         quality = self.received_quality(ServiceKind.INCUBATOR, hosting)
-        draws = self.rng.random(len(firms))
-        for f, u in zip(firms, draws, strict=True):
+        startups = [f for f in firms if f.is_young()]
+        for f in firms:
+            f.incubated = False
+        for f, u in zip(startups, self.rng.random(len(startups)), strict=True):
             f.seek_incubator(u, coverage[f.place], quality[f.place])
         self.incubation_coverage, self.incubation_quality = coverage, quality
         desks, reached = self.serve(ServiceKind.INTERMEDIARY,
@@ -480,9 +496,11 @@ class ReferenceModel(ClusterModel):
             spent[f.place, f.sector] += r
         self.firm_knowledge = (1 - prm.knowledge_depreciation) * self.firm_knowledge + spent
 
-        u_in, u_im, u_tr, u_src, u_jump = self.rng.random((5, len(firms)))
-        expected = [f.try_innovation(r, u_in[i], u_jump[i])
-                    for i, (f, r) in enumerate(zip(firms, rd, strict=True))]
+        u_in, u_im, u_tr = self.rng.random((3, len(firms)))
+        expected = [f.try_innovation(r, u_in[i]) for i, (f, r) in enumerate(zip(firms, rd, strict=True))]
+        innovators = [f for f in firms if f.innovated]
+        for f, u_jump in zip(innovators, self.rng.random(len(innovators)), strict=True):
+            f.innovate(u_jump)
         by_place = np.zeros(n)
         for f, e in zip(firms, expected, strict=True):
             by_place[f.place] += e
@@ -492,8 +510,9 @@ class ReferenceModel(ClusterModel):
         for f in firms:
             best[f.place, f.sector] = max(best[f.place, f.sector], f.productivity)
         absorb, stock = self.absorptive_capacity()
-        for i, f in enumerate(firms):
-            f.try_imitation(u_im[i], u_src[i], best, absorb[f.place])
+        imitators = [f for i, f in enumerate(firms) if f.try_imitation(u_im[i])]
+        for f, u_src in zip(imitators, self.rng.random(len(imitators)), strict=True):
+            f.imitate(u_src, best, absorb[f.place])
 
         inst = self.institute_knowledge()
         rho = prm.field_relatedness
@@ -577,7 +596,9 @@ class ReferenceModel(ClusterModel):
 
     def exit_enter_relocate(self, _: Any = None) -> None:
         prm, net, govs, firms, n = self.params, self.net, self.governments_ref, self.firms_ref, self.net.n
-        u_exit, u_close, u_move, u_dest = self.rng.random((4, len(firms)))
+        u_exit = self.rng.random(len(firms))
+        dirty = [i for i, f in enumerate(firms) if f.is_dirty()]
+        u_close = dict(zip(dirty, self.rng.random(len(dirty)), strict=True))
         cheapest = [math.inf] * n
         for child in np.flatnonzero(net.parent >= 0):
             parent = net.parent[child]
@@ -589,17 +610,21 @@ class ReferenceModel(ClusterModel):
             p_move.append(prm.relocation_rate * push / (push + prm.relocation_cost_gap))
         exits, moved_out, moved_in = [0.0] * n, [0.0] * n, [0.0] * n
         staying, moves = [], []
+        rows: list[RefFirm | None] = list(firms)  # None where a firm left
         for i, f in enumerate(firms):
-            if f.decide_exit(u_exit[i], u_close[i], self.incubation_quality[f.place],
+            if f.decide_exit(u_exit[i], u_close.get(i), self.incubation_quality[f.place],
                              govs[f.place].enforcement):
                 exits[f.place] += 1
-                continue
-            staying.append(f)
-            origin = f.maybe_relocate(u_move[i], u_dest[i], p_move[f.place])
-            if origin is not None:
-                moved_out[origin] += 1
-                moved_in[f.place] += 1
-                moves.append((f.place, origin))
+                rows[i] = None
+            else:
+                staying.append(f)
+        pushed = [f for f in staying if f.could_relocate(p_move[f.place])]
+        movers = [f for f, u in zip(pushed, self.rng.random(len(pushed)), strict=True) if u < p_move[f.place]]
+        for f, u_dest in zip(movers, self.rng.random(len(movers)), strict=True):
+            origin = f.relocate(u_dest)
+            moved_out[origin] += 1
+            moved_in[f.place] += 1
+            moves.append((f.place, origin))
         leavers = set(firms) - set(staying)
         for f in leavers:
             f.remove()
@@ -610,9 +635,10 @@ class ReferenceModel(ClusterModel):
         dest = [d for d, _ in moves]
         origin = [o for _, o in moves]
         self.step_flows["relocation"] = sp.csr_matrix((np.ones(len(moves)), (dest, origin)), shape=(n, n))
-        self.enter()
+        self.firms_ref = fill_rows(rows, self.enter())
 
-    def enter(self) -> None:
+    def enter(self) -> list[RefFirm]:
+        """Returns this year's entrants, drawn from the firms in ``firms_ref`` (those staying)."""
         prm, sec, n = self.params, self.sectors, self.net.n
         cells = n * sec.n
         incumbents = self.per_cell(lambda f: 1.0).ravel()
@@ -625,10 +651,11 @@ class ReferenceModel(ClusterModel):
         self.step_counts["entries"] = np.bincount(place_of_cell, weights=entrants.astype(float),
                                                   minlength=n)
         if entrants.sum() == 0:
-            return
+            return []
         productivity = self.per_cell(lambda f: f.productivity).ravel()
         labour = self.per_cell(lambda f: f.labour).ravel()
         noise = self.rng.lognormal(0.0, 0.1, int(entrants.sum()))
+        new_firms = []
         k = 0
         for cell in range(cells):
             for _ in range(entrants[cell]):
@@ -644,9 +671,10 @@ class ReferenceModel(ClusterModel):
                     rd_share=float(sec.rd_share[cell % sec.n]), position=prm.tier_position[2],
                     incubated=False, innovated=False, imitated=False, transferred=False,
                 )
-                self.firms_ref.append(RefFirm(self, state))
+                new_firms.append(RefFirm(self, state))
                 self.next_firm_uid += 1
                 k += 1
+        return new_firms
 
     def deplete_resources(self, _: Any = None) -> None:
         for p, g in enumerate(self.governments_ref):
@@ -690,6 +718,26 @@ class ReferenceModel(ClusterModel):
             nonprimary_employment_share=np.array([_div(a, b) for a, b in zip(nonprimary, jobs, strict=True)]),
             nonresource_va_share=np.array([_div(a, b, 1.0) for a, b in zip(nonresource, va, strict=True)]),
         )
+
+
+def fill_rows(rows: list[RefFirm | None], entrants: list[RefFirm]) -> list[RefFirm]:
+    """Returns the firms in their new row order: ``rows`` (None where a firm left) plus entrants.
+
+    Entrants take the rows of firms that left, first rows first; extra entrants go at the end.
+    If rows stay empty, the list is shortened to the number of firms, and the firms beyond
+    that length move, in order, into the empty rows before it, in order.
+    """
+    rows = list(rows)
+    empty = [i for i, f in enumerate(rows) if f is None]
+    for i, entrant in zip(empty, entrants, strict=False):
+        rows[i] = entrant
+    rows += entrants[len(empty):]
+    size = len(rows) - len(empty[len(entrants):])
+    movers = [f for f in rows[size:] if f is not None]
+    gaps = [i for i in empty[len(entrants):] if i < size]
+    for i, f in zip(gaps, movers, strict=True):
+        rows[i] = f
+    return rows[:size]
 
 
 def beta33_quantile(u: float) -> float:

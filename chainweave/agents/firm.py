@@ -263,6 +263,8 @@ def innovate(model: ClusterModel) -> None:
     Transfer: with probability p_max * k / (k + k_half) * (1 + b c e) / (1 + b), k the
     knowledge useful to its sector reachable through the kernel per worker of its place, c
     intermediary coverage and e their effectiveness, A grows by the transfer gain.
+    Draws: three uniforms per firm (innovation, imitation and transfer success), then one per
+    innovator (its jump), the places' patent counts, and one per imitator (its source place).
     """
     f, prm, rng, n = model.firms, model.params, model.rng, model.net.n
     m = len(f)
@@ -271,14 +273,12 @@ def innovate(model: ClusterModel) -> None:
     model.firm_knowledge = ((1 - prm.knowledge_depreciation) * model.firm_knowledge
                             + group_sum(cell, rd, model.firm_knowledge.size).reshape(n, -1))
 
-    u_in, u_im, u_tr, u_src, u_jump = rng.random((5, m))
+    u_in, u_im, u_tr = rng.random((3, m))
     intensity = np.divide(rd, f.revenue, out=np.zeros(m), where=f.revenue > 0)
     f.innovated = u_in < -np.expm1(-prm.innovation_intensity * prm.rd_innovation_share * intensity)
-    # Only innovators use their jump; inverting the Beta CDF for them alone saves most of
-    # the phase's time and leaves every other firm's draw unused, as before.
     lucky = np.flatnonzero(f.innovated)
     jump = prm.innovation_draw_low + (prm.innovation_draw_high - prm.innovation_draw_low) \
-        * _beta_from_uniform(u_jump[lucky])
+        * _beta_from_uniform(rng.random(len(lucky)))
     better = lucky[jump > 0]
     f.productivity[better] *= 1 + jump[jump > 0]
     f.position = np.where(f.innovated, f.position + prm.position_gain * (1 - f.position),
@@ -289,7 +289,7 @@ def innovate(model: ClusterModel) -> None:
     f.imitated = u_im < -np.expm1(
         -prm.imitation_intensity * (1 - prm.rd_innovation_share) * intensity)
     who = np.flatnonzero(f.imitated)
-    source = sample_neighbour(model.kernel_with_self, f.place[who], u_src[who])
+    source = sample_neighbour(model.kernel_with_self, f.place[who], rng.random(len(who)))
     target = best[source, f.sector[who]]
     absorb = absorptive_capacity(model)[f.place[who]]
     gap = np.maximum(target - f.productivity[who], 0.0)
@@ -325,8 +325,8 @@ def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
 def _beta_from_uniform(u: NDArray[np.float64]) -> NDArray[np.float64]:
     """Returns Beta(3, 3) draws from uniforms by inverting its CDF 10u^3 - 15u^4 + 6u^5.
 
-    Drawing from one uniform array keeps the number of draws per firm fixed, so the
-    per-agent reference implementation can replay them. Newton's method, 8 iterations.
+    One uniform per draw, so the per-agent reference implementation can replay them.
+    Newton's method, 8 iterations.
     """
     x = u.copy()
     for _ in range(8):
@@ -508,16 +508,20 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     favours the sector in the place)); an entrant copies its cell's mean productivity
     with log-normal noise (sigma 0.1), half its mean labour, and the step-0 balance sheet
     (capital per worker, debt at the target leverage).
+    Draws: one uniform per firm (exit), then one per firm above its emission standard
+    (closure), one per firm that stays and could be pushed (a pushable sector in a place
+    with p > 0), one per firm that moves (its destination), the entrants per place and
+    sector, and one log-normal per entrant.
     """
     f, g, prm, sec, rng, net = (model.firms, model.governments, model.params, model.sectors,
                                 model.rng, model.net)
     m, n = len(f), net.n
-    u_exit, u_close, u_move, u_dest = rng.random((4, m))
     quality = model.incubation_quality
     hazard = (prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
               + model.exit_pressure[f.place, f.sector])
-    dirty = carbon_intensity(model) > g.emission_standard[f.place]
-    leaves = (f.net_worth < 0) | (u_exit < hazard) | (dirty & (u_close < g.enforcement[f.place]))
+    leaves = (f.net_worth < 0) | (rng.random(m) < hazard)
+    dirty = np.flatnonzero(carbon_intensity(model) > g.emission_standard[f.place])
+    leaves[dirty[rng.random(len(dirty)) < g.enforcement[f.place[dirty]]]] = True
     model.step_counts["exits"] = group_sum(f.place[leaves], None, n)
 
     n_children = np.diff(net.children_offsets)
@@ -527,14 +531,15 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     pushable = ((sec.carbon_intensity > np.median(sec.carbon_intensity))
                 | (sec.value_added_share < np.median(sec.value_added_share)))[f.sector]
     p_move = prm.relocation_rate * push / (push + prm.relocation_cost_gap)
-    moves = pushable & ~leaves & (u_move < p_move[f.place])
-    origin = f.place[moves]
-    pick = net.children_offsets[origin] + (u_dest[moves] * n_children[origin]).astype(np.int64)
-    f.place[moves] = net.children[pick]
+    pushed = np.flatnonzero(pushable & ~leaves & (p_move[f.place] > 0))
+    movers = pushed[rng.random(len(pushed)) < p_move[f.place[pushed]]]
+    origin = f.place[movers]
+    pick = net.children_offsets[origin] + (rng.random(len(movers)) * n_children[origin]).astype(np.int64)
+    f.place[movers] = net.children[pick]
     model.step_counts["relocations_out"] = group_sum(origin, None, n)
-    model.step_counts["relocations_in"] = group_sum(f.place[moves], None, n)
+    model.step_counts["relocations_in"] = group_sum(f.place[movers], None, n)
     model.step_flows["relocation"] = sp.csr_matrix(
-        (np.ones(len(origin)), (f.place[moves], origin)), shape=(n, n))
+        (np.ones(len(origin)), (f.place[movers], origin)), shape=(n, n))
 
     gone, uids = f.keep_and_append(~leaves, **_entrants(model, ~leaves))
     model.remove_firm_handles(gone)

@@ -148,7 +148,9 @@ def provide_services(model: ClusterModel) -> None:
     hosting, coverage = serve(model, ServiceKind.INCUBATOR,
                               group_sum(f.place, young.astype(float), n) * per_firm)
     quality = received_quality(model, ServiceKind.INCUBATOR, hosting)
-    f.incubated = young & (model.rng.random(len(f)) < coverage[f.place])
+    startups = np.flatnonzero(young)  # one draw each: hosted or not
+    f.incubated = np.zeros(len(f), dtype=bool)
+    f.incubated[startups] = model.rng.random(len(startups)) < coverage[f.place[startups]]
     f.net_worth += np.where(f.incubated, prm.incubator_support * per_firm * quality[f.place], 0.0)
     model.incubation_coverage, model.incubation_quality = coverage, quality
 

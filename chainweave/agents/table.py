@@ -60,26 +60,39 @@ class ColumnTable:
     def keep_and_append(
         self, mask: NDArray[np.bool_], **columns: NDArray[Any]
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """Drops the rows where ``mask`` is False and adds new rows, copying each column once.
+        """Drops the rows where ``mask`` is False and adds new rows; returns (uids dropped, uids added).
 
-        Missing columns of the new rows are zero. Returns (uids dropped, uids added).
+        The table stays compact and only the rows that change are written (unless it grows):
+        new rows take the rows of dropped ones, in row order; new rows left over go at the end
+        (every column is then copied once into a longer array); rows dropped and not taken are
+        closed by moving the last rows of the table into them (`rows_to_move`). Rows therefore
+        do not keep their order. Missing columns of the new rows are zero.
         """
         added = len(next(iter(columns.values()))) if columns else 0
-        rows = np.flatnonzero(mask)
-        kept = len(rows)
-        gone = self.uid[~mask]
+        dropped = np.flatnonzero(~mask)
+        size = len(mask) - len(dropped) + added
+        taken = dropped[:added]  # dropped rows that new rows take
+        moved_from, moved_to = rows_to_move(mask, added)
+        gone = self.uid[dropped]
         uids = np.arange(self.next_uid, self.next_uid + added, dtype=np.int64)
         for name in self.column_names:
             old = getattr(self, name)
-            out = np.empty(kept + added, dtype=old.dtype)
-            np.take(old, rows, out=out[:kept])  # (np.compress with out= is ~10x slower)
             value = uids if name == "uid" else columns.get(name)
-            out[kept:] = 0 if value is None else value
-            setattr(self, name, out)
+            new = np.zeros(added, dtype=old.dtype) if value is None else np.asarray(value, dtype=old.dtype)
+            if size > len(old):
+                column = np.empty(size, dtype=old.dtype)
+                column[:len(old)] = old
+                column[len(old):] = new[len(taken):]
+            else:  # a view; the rows beyond ``size`` were dropped or are moved in below
+                column = old[:size]
+                column[moved_to] = old[moved_from]
+            column[taken] = new[:len(taken)]
+            setattr(self, name, column)
         self.next_uid += added
         self._row_of_uid = np.concatenate([self._row_of_uid, np.full(added, -1, dtype=np.int64)])
         self._row_of_uid[gone] = -1
-        self._row_of_uid[self.uid] = np.arange(len(self.uid))
+        changed = np.concatenate([moved_to, taken, np.arange(len(mask), size)])
+        self._row_of_uid[self.uid[changed]] = changed
         return gone, uids
 
     def keep(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -96,6 +109,25 @@ class ColumnTable:
         if r < 0:
             raise KeyError(f"{type(self).__name__} has no agent {uid}")
         return {name: getattr(self, name)[r].item() for name in self.column_names}
+
+
+def rows_to_move(
+    kept: NDArray[np.bool_], added: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Returns (from, to): the kept rows that `ColumnTable.keep_and_append` moves, and where.
+
+    New rows take the first ``added`` dropped rows. If fewer rows are added than dropped, the
+    table shrinks to (rows kept + added) rows, and the kept rows at or beyond that size move,
+    in row order, into the dropped rows below it that no new row took, in row order.
+
+    Args:
+        kept: Whether each current row stays.
+        added: Number of new rows.
+    """
+    dropped = np.flatnonzero(~kept)
+    size = len(kept) - len(dropped) + added
+    empty = dropped[added:]
+    return size + np.flatnonzero(kept[size:]), empty[empty < size]
 
 
 class RowAgent(mesa.Agent):
