@@ -281,8 +281,7 @@ def innovate(model: ClusterModel) -> None:
         * _beta_from_uniform(rng.random(len(lucky)))
     better = lucky[jump > 0]
     f.productivity[better] *= 1 + jump[jump > 0]
-    f.position = np.where(f.innovated, f.position + prm.position_gain * (1 - f.position),
-                          f.position)
+    f.position[lucky] += prm.position_gain * (1 - f.position[lucky])
     model.firm_patents = rng.poisson(prm.patents_per_rd * group_sum(f.place, rd, n)).astype(float)
 
     best = group_max(cell, f.productivity, n * model.sectors.n).reshape(n, -1)
@@ -295,15 +294,24 @@ def innovate(model: ClusterModel) -> None:
     gap = np.maximum(target - f.productivity[who], 0.0)
     f.productivity[who] += absorb * gap
 
-    useful = knowledge_by_cell(model)
-    k = per_worker(model, useful + model.kernel @ useful)[f.place, f.sector]
-    coverage = model.intermediary_coverage[f.place] * model.intermediation_quality[f.place]
-    odds = (prm.transfer_probability_max * k / (k + prm.absorptive_half)
-            * (1 + prm.intermediary_boost * coverage) / (1 + prm.intermediary_boost))
-    f.transferred = u_tr < odds
-    f.productivity = np.where(f.transferred, f.productivity * (1 + prm.transfer_gain),
-                              f.productivity)
+    f.transferred = u_tr < transfer_odds(model).ravel()[cell]
+    f.productivity[f.transferred] *= 1 + prm.transfer_gain
     model.step_flows["innovation"] = knowledge_flows(model)
+
+
+def transfer_odds(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns (places x sectors) a firm's probability of taking up transferred technology.
+
+    p_max * k / (k + k_half) * (1 + b c e) / (1 + b), k the knowledge useful to the sector
+    reachable through the kernel per worker of the place, c the place's intermediary coverage
+    and e their effectiveness (see `innovate`).
+    """
+    prm = model.params
+    useful = knowledge_by_cell(model)
+    k = per_worker(model, useful + model.kernel @ useful)
+    coverage = (model.intermediary_coverage * model.intermediation_quality)[:, None]
+    return (prm.transfer_probability_max * k / (k + prm.absorptive_half)
+            * (1 + prm.intermediary_boost * coverage) / (1 + prm.intermediary_boost))
 
 
 def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
@@ -315,10 +323,10 @@ def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
     """
     f, g, n = model.firms, model.governments, model.net.n
     f.rd_own = f.rd_share * f.revenue
-    claim = f.rd_own * model.subsidy_weight[f.place, f.sector]
-    claims_here = group_sum(f.place, claim, n)
-    f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * claim, claims_here[f.place],
-                             out=np.zeros(len(f)), where=claims_here[f.place] > 0)
+    claim = f.rd_own * model.subsidy_weight.ravel()[f.place * model.sectors.n + f.sector]
+    claims_here = group_sum(f.place, claim, n)[f.place]
+    f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * claim, claims_here,
+                             out=np.zeros(len(f)), where=claims_here > 0)
     return f.rd_own + f.rd_subsidy
 
 
@@ -383,15 +391,15 @@ def produce_and_trade(model: ClusterModel) -> None:
                   * f.labour ** prm.labour_elasticity * f.capital ** (1 - prm.labour_elasticity))
     price = 1.0 + prm.position_premium * f.position
     competitiveness = f.productivity * price / g.wage[f.place]
+    sector_capacity = group_sum(f.sector, f.capacity, sec.n)
     sector_mean = np.divide(group_sum(f.sector, competitiveness * f.capacity, sec.n),
-                            group_sum(f.sector, f.capacity, sec.n), out=np.ones(sec.n),
-                            where=group_sum(f.sector, f.capacity, sec.n) > 0)
+                            sector_capacity, out=np.ones(sec.n), where=sector_capacity > 0)
     cell = f.place * sec.n + f.sector
     land = land_limit(model)
     cell_capacity = group_sum(cell, f.capacity, n * sec.n).reshape(n, sec.n)
     land_share = np.minimum(1.0, np.divide(land, cell_capacity, out=np.ones_like(land),
                                            where=cell_capacity > 0))
-    pull = (f.capacity * land_share[f.place, f.sector]
+    pull = (f.capacity * land_share.ravel()[cell]
             * (competitiveness / sector_mean[f.sector]) ** prm.competitiveness_exponent)
     mass = group_sum(cell, pull, n * sec.n).reshape(n, sec.n)
 
@@ -406,8 +414,9 @@ def produce_and_trade(model: ClusterModel) -> None:
     goods = gravity_split(wanted_goods, mass, model.trade_reach)
     demand += goods.received()
     demand = np.minimum(demand, land)  # demand beyond a place's farmland goes unmet
-    f.demand = np.divide(pull * demand[f.place, f.sector], mass[f.place, f.sector],
-                         out=np.zeros(len(f)), where=mass[f.place, f.sector] > 0)
+    cell_mass = mass.ravel()[cell]
+    f.demand = np.divide(pull * demand.ravel()[cell], cell_mass, out=np.zeros(len(f)),
+                         where=cell_mass > 0)
     f.output = np.minimum(f.capacity, f.demand)
     f.revenue = f.output * price
     f.value_added = f.revenue - f.output * sec.io.sum(axis=0)[f.sector]
@@ -445,8 +454,9 @@ def carbon_intensity(model: ClusterModel) -> NDArray[np.float64]:
 
 @dataclass
 class FirmAccounts:
-    """One year's accounts of every firm (M yuan; emissions in t CO2)."""
+    """One year's accounts of every firm (M yuan; emissions in t CO2, intensity per M yuan)."""
 
+    carbon_intensity: NDArray[np.float64]
     emissions: NDArray[np.float64]
     emission_cost: NDArray[np.float64]
     vat: NDArray[np.float64]
@@ -461,19 +471,20 @@ class FirmAccounts:
 def firm_accounts(model: ClusterModel) -> FirmAccounts:
     """Returns the year's accounts of every firm from its output, costs and balance sheet.
 
-    E = intensity x output. Emission cost = (carbon price + enforcement level x compliance
-    cost) x E. Profit = VA (1 - vat) - wages - interest x debt - depreciation x K - emission
-    cost - own R&D. Profit tax on positive profit.
+    E = intensity x output (`carbon_intensity`). Emission cost = (carbon price + enforcement
+    level x compliance cost) x E. Profit = VA (1 - vat) - wages - interest x debt -
+    depreciation x K - emission cost - own R&D. Profit tax on positive profit.
     """
     f, g, prm = model.firms, model.governments, model.params
-    emissions = carbon_intensity(model) * f.output
+    intensity = carbon_intensity(model)
+    emissions = intensity * f.output
     per_tonne = g.carbon_price[f.place] + g.enforcement[f.place] * prm.enforcement_cost
     emission_cost = per_tonne * emissions / 1e6
     vat = prm.vat_rate * np.maximum(f.value_added, 0.0)
     profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
               - prm.depreciation_rate * f.capital - emission_cost - f.rd_own)
-    return FirmAccounts(emissions=emissions, emission_cost=emission_cost, vat=vat, profit=profit,
-                        profit_tax=prm.profit_tax_rate * np.maximum(profit, 0.0))
+    return FirmAccounts(carbon_intensity=intensity, emissions=emissions, emission_cost=emission_cost,
+                        vat=vat, profit=profit, profit_tax=prm.profit_tax_rate * np.maximum(profit, 0.0))
 
 
 def settle_accounts(model: ClusterModel) -> None:
@@ -484,6 +495,7 @@ def settle_accounts(model: ClusterModel) -> None:
     """
     f, prm = model.firms, model.params
     accounts = firm_accounts(model)
+    model.firm_carbon_intensity = accounts.carbon_intensity  # read by exit, before firms change
     f.emissions, f.profit = accounts.emissions, accounts.profit
     f.net_worth += accounts.profit - accounts.profit_tax
     f.capital *= 1 - prm.depreciation_rate
@@ -518,9 +530,9 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     m, n = len(f), net.n
     quality = model.incubation_quality
     hazard = (prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
-              + model.exit_pressure[f.place, f.sector])
+              + model.exit_pressure.ravel()[f.place * sec.n + f.sector])
     leaves = (f.net_worth < 0) | (rng.random(m) < hazard)
-    dirty = np.flatnonzero(carbon_intensity(model) > g.emission_standard[f.place])
+    dirty = np.flatnonzero(model.firm_carbon_intensity > g.emission_standard[f.place])
     leaves[dirty[rng.random(len(dirty)) < g.enforcement[f.place[dirty]]]] = True
     model.step_counts["exits"] = group_sum(f.place[leaves], None, n)
 
