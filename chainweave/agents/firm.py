@@ -140,7 +140,8 @@ def initial_firms(model: ClusterModel) -> FirmTable:
     employment rate x residents) are split over its firms by log-normal sizes (sigma 1).
     Productivity is the sector's base times the tier's factor times the place's calibration
     factor, with log-normal noise (sigma 0.15); R&D shares are the sector's times the place's
-    R&D factor, with log-normal noise (sigma 0.3), capped at 0.3.
+    R&D factor, with log-normal noise (sigma 0.3), capped at 0.3. Rows are listed with each
+    place's firms spread over the table (`spread_places`), after all draws.
     """
     prm, net, sec, rng = model.params, model.net, model.sectors, model.rng
     pop_share = net.population / net.population.sum()
@@ -161,13 +162,31 @@ def initial_firms(model: ClusterModel) -> FirmTable:
     debt = prm.target_leverage * capital * (1 - prm.debt_repayment_rate)  # after last repayment
     position = np.clip(np.asarray(prm.tier_position)[tier] + rng.uniform(-0.1, 0.1, len(place)),
                        0, 1)
-    return FirmTable(
+    columns = dict(
         place=place, sector=sector, productivity=productivity, labour=labour,
         labour_desired=labour, capital=capital, debt=debt, net_worth=capital - debt,
         rd_share=np.clip(sec.rd_share[sector] * net.rd_factor[place]
                          * rng.lognormal(0, 0.3, len(place)), 0, 0.3),
         position=position, age=rng.integers(0, 30, len(place)),
     )
+    order = spread_places(place, net.n)
+    return FirmTable(**{name: column[order] for name, column in columns.items()})
+
+
+def spread_places(place: NDArray[np.int64], n_places: int) -> NDArray[np.int64]:
+    """Returns an order of rows sorted by place that spreads each place's rows over the table.
+
+    A place's k-th of c rows goes to relative position (k + 1/2) / c, so neighbouring rows
+    rarely share a place. Sums per place (`group_sum`) then run about twice as fast:
+    `np.bincount` waits for each addition to a total before the next one to the same total.
+
+    Args:
+        place: Place of each row, in ascending order.
+        n_places: Number of places.
+    """
+    counts = np.bincount(place, minlength=n_places)
+    rank = np.arange(len(place)) - (np.cumsum(counts) - counts)[place]
+    return np.argsort((rank + 0.5) / counts[place], kind="stable")
 
 
 def sector_mix(model: ClusterModel) -> NDArray[np.float64]:
