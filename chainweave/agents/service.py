@@ -144,14 +144,14 @@ def provide_services(model: ClusterModel) -> None:
     f.net_worth += f.venture_capital
     f.capital += f.venture_capital
 
-    young = f.age < prm.young_age
+    startups = np.flatnonzero(f.age < prm.young_age)
     hosting, coverage = serve(model, ServiceKind.INCUBATOR,
-                              group_sum(f.place, young.astype(float), n) * per_firm)
+                              group_sum(f.place[startups], None, n) * per_firm)
     quality = received_quality(model, ServiceKind.INCUBATOR, hosting)
-    startups = np.flatnonzero(young)  # one draw each: hosted or not
+    hosted = startups[model.rng.random(len(startups)) < coverage[f.place[startups]]]
     f.incubated = np.zeros(len(f), dtype=bool)
-    f.incubated[startups] = model.rng.random(len(startups)) < coverage[f.place[startups]]
-    f.net_worth += np.where(f.incubated, prm.incubator_support * per_firm * quality[f.place], 0.0)
+    f.incubated[hosted] = True
+    f.net_worth[hosted] += prm.incubator_support * per_firm * quality[f.place[hosted]]
     model.incubation_coverage, model.incubation_quality = coverage, quality
 
     desks, reached = serve(model, ServiceKind.INTERMEDIARY, group_sum(f.place, None, n) * per_firm)
