@@ -404,16 +404,16 @@ def produce_and_trade(model: ClusterModel) -> None:
     g.wage = (prm.wage_base * (mean_a / model.reference_productivity) ** prm.wage_productivity_passthrough
               * np.clip(tightness, 0.2, 5.0) ** prm.wage_tightness_elasticity)
 
-    resource_factor = np.where(sec.resource_based[f.sector],
-                               reserve_ratio(model)[f.place] ** prm.depletion_elasticity, 1.0)
-    f.capacity = (prm.output_scale * f.productivity * resource_factor
+    cell = f.place * sec.n + f.sector
+    resource_factor = np.where(sec.resource_based[None, :],
+                               (reserve_ratio(model) ** prm.depletion_elasticity)[:, None], 1.0)
+    f.capacity = (prm.output_scale * f.productivity * resource_factor.ravel()[cell]
                   * f.labour ** prm.labour_elasticity * f.capital ** (1 - prm.labour_elasticity))
     price = 1.0 + prm.position_premium * f.position
     competitiveness = f.productivity * price / g.wage[f.place]
     sector_capacity = group_sum(f.sector, f.capacity, sec.n)
     sector_mean = np.divide(group_sum(f.sector, competitiveness * f.capacity, sec.n),
                             sector_capacity, out=np.ones(sec.n), where=sector_capacity > 0)
-    cell = f.place * sec.n + f.sector
     land = land_limit(model)
     cell_capacity = group_sum(cell, f.capacity, n * sec.n).reshape(n, sec.n)
     land_share = np.minimum(1.0, np.divide(land, cell_capacity, out=np.ones_like(land),
@@ -497,7 +497,7 @@ def firm_accounts(model: ClusterModel) -> FirmAccounts:
     f, g, prm = model.firms, model.governments, model.params
     intensity = carbon_intensity(model)
     emissions = intensity * f.output
-    per_tonne = g.carbon_price[f.place] + g.enforcement[f.place] * prm.enforcement_cost
+    per_tonne = (g.carbon_price + g.enforcement * prm.enforcement_cost)[f.place]
     emission_cost = per_tonne * emissions / 1e6
     vat = prm.vat_rate * np.maximum(f.value_added, 0.0)
     profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
