@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import os
 import platform
@@ -93,12 +94,18 @@ def time_model(n_firms: int, steps: int, seed: int, graph: nx.Graph | None,
         firm_steps += len(model.firms)
         model.step()
     stepping = time.perf_counter() - started
-    return {
+    result = {
         "places": model.net.n, "pairs": len(model.net.pairs.src), "firms_final": len(model.firms),
         "setup_s": setup, "step_s": stepping / steps, "firm_steps": firm_steps,
         "firm_steps_per_s": firm_steps / stepping,
         "phase_s": {k: v / steps for k, v in model.phase_seconds.items()},
     }
+    # A model is a reference cycle (Mesa's agents and reporters point back to it), which only
+    # the garbage collector frees: without this, finished repetitions stay in memory and the
+    # peak counts several models.
+    del model
+    gc.collect()
+    return result
 
 
 def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
