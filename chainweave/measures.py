@@ -10,6 +10,7 @@ summed totals, not by averaging place scores.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -152,8 +153,27 @@ def score_groups(
     totals: dict[str, NDArray[np.float64]], groups: NDArray[np.int64], n_groups: int
 ) -> dict[str, NDArray[np.float64]]:
     """Returns indicators, subsystem scores and C/T/D of groups of places (tiers, cluster)."""
-    summed = {k: np.bincount(groups, weights=v, minlength=n_groups) for k, v in totals.items()}
+    return score_groupings(totals, [(groups, n_groups)])[0]
+
+
+def score_groupings(
+    totals: dict[str, NDArray[np.float64]], groupings: Sequence[tuple[NDArray[np.int64], int]]
+) -> list[dict[str, NDArray[np.float64]]]:
+    """Returns `score_groups` of each grouping of the places, e.g. places, tiers and cluster.
+
+    Indicators, scores and C/T/D are computed group by group (row by row), so the groups of
+    all groupings are scored together, in one call of each function.
+
+    Args:
+        totals: Extensive totals per place (`place_totals`).
+        groupings: (group of each place, number of groups) for each grouping.
+    """
+    sums = [{k: np.bincount(groups, weights=v, minlength=n_groups) for k, v in totals.items()}
+            for groups, n_groups in groupings]
+    summed = {k: np.concatenate([s[k] for s in sums]) for k in totals}
     values = indicators(summed)
     scores = subsystem_scores(values)
-    return {**summed, **values, **{f"score_{k}": v for k, v in scores.items()},
-            **coordination(scores)}
+    every = {**summed, **values, **{f"score_{k}": v for k, v in scores.items()}, **coordination(scores)}
+    ends = np.cumsum([n_groups for _, n_groups in groupings])
+    return [{k: v[end - n_groups:end] for k, v in every.items()}
+            for (_, n_groups), end in zip(groupings, ends, strict=True)]

@@ -33,7 +33,7 @@ from chainweave.agents.institute import InstituteTable, ResearchInstitute
 from chainweave.agents.service import ProviderTable, ServiceKind, ServiceProvider
 from chainweave.agents.table import group_sum
 from chainweave.errors import ParameterError
-from chainweave.measures import COUPLING_VARIANT, SUBSYSTEMS, place_totals, score_groups
+from chainweave.measures import COUPLING_VARIANT, SUBSYSTEMS, place_totals, score_groupings
 from chainweave.network import (
     Chain,
     PlaceNetwork,
@@ -412,7 +412,8 @@ class ClusterModel(mesa.Model):
         net, n = self.net, self.net.n
         self.last = firm.place_year(self)
         totals = place_totals(self)
-        places = score_groups(totals, np.arange(n), n)
+        places, tiers, whole = score_groupings(totals, [
+            (np.arange(n), n), (net.tier.astype(np.int64), len(Tier)), (np.zeros(n, dtype=np.int64), 1)])
         flows = self.step_flows
         received = {
             # Orders from other places: the demand that radiates along the industry chain.
@@ -438,8 +439,6 @@ class ClusterModel(mesa.Model):
             **{k: v.copy() for k, v in self.step_counts.items()},
         }
         self._records.append(record)
-        tiers = score_groups(totals, net.tier.astype(np.int64), len(Tier))
-        whole = score_groups(totals, np.zeros(n, dtype=np.int64), 1)
         cluster: dict[str, float] = {"step": self.year}
         for key, value in whole.items():
             cluster[key] = float(value[0])
