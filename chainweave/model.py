@@ -38,6 +38,8 @@ from chainweave.network import (
     Chain,
     PlaceNetwork,
     Tier,
+    column_sums,
+    row_sums,
     spillover_kernel,
     synthetic_cluster,
 )
@@ -421,7 +423,7 @@ class ClusterModel(mesa.Model):
             "inflow_innovation": _received(flows["innovation"]),
             "inflow_service": _received(flows["service"]),
             # Knowledge absorbed from everything within reach, the place's own included.
-            "spillover_innovation": np.asarray(flows["innovation"].sum(axis=1)).ravel(),
+            "spillover_innovation": row_sums(flows["innovation"]),
         }
         g = self.governments
         firms_by_sector = self.last.firms_by_sector
@@ -548,11 +550,11 @@ def _received(flows: sp.csr_matrix | None) -> np.ndarray:
     """Returns, per place, what it received from other places (row sums off the diagonal)."""
     if flows is None:
         return np.zeros(0)
-    return np.asarray(flows.sum(axis=1)).ravel() - flows.diagonal()
+    return row_sums(flows) - flows.diagonal()
 
 
 def _sent(flows: sp.csr_matrix | None) -> np.ndarray:
     """Returns, per place, what it sent to other places (column sums off the diagonal)."""
     if flows is None:
         return np.zeros(0)
-    return np.asarray(flows.sum(axis=0)).ravel() - flows.diagonal()
+    return column_sums(flows) - flows.diagonal()

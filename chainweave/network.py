@@ -379,6 +379,27 @@ class PlaceNetwork:
         return np.where(self.pairs.same_jurisdiction, within, cross)
 
 
+def row_sums(matrix: sp.csr_matrix) -> NDArray[np.float64]:
+    """Returns the sum of each row of a CSR matrix, as a flat array.
+
+    The same reduction as ``matrix.sum(axis=1)`` (``np.add.reduceat`` over each row's
+    entries), without its matrix wrapping, which costs more than the sum on small matrices.
+    """
+    out = np.zeros(matrix.shape[0])
+    filled = np.flatnonzero(np.diff(matrix.indptr))
+    out[filled] = np.add.reduceat(matrix.data, matrix.indptr[filled])
+    return out
+
+
+def column_sums(matrix: sp.csr_matrix) -> NDArray[np.float64]:
+    """Returns the sum of each column of a CSR matrix, as a flat array.
+
+    Entries are added row by row, as ``matrix.sum(axis=0)`` adds them (a product with a row
+    of ones), without its matrix wrapping.
+    """
+    return np.bincount(matrix.indices, weights=matrix.data, minlength=matrix.shape[1])
+
+
 def spillover_kernel(
     pairs: PlacePairs, n_places: int, decay_km: float, hop_attenuation: float,
     barrier: NDArray[np.float64], cutoff: float = 0.0,

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from chainweave.agents.table import ColumnTable, RowAgent
-from chainweave.network import ResourceType
+from chainweave.network import ResourceType, column_sums, row_sums
 from chainweave.parameters import POLICY_SHARES
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def migration_flows(model: ClusterModel) -> sp.csr_matrix:
     w = (np.exp(-pairs.distance_km / prm.migration_decay_km) * (1.0 - model.pair_barrier)
          * np.exp(u[pairs.dst] - u[pairs.src] - prm.stay_preference))
     weights = sp.csr_matrix((w, (pairs.dst, pairs.src)), shape=(net.n, net.n))
-    leave_share = np.asarray(weights.sum(axis=0)).ravel()
+    leave_share = column_sums(weights)
     movers = prm.mobility_rate * g.population / (1.0 + leave_share)
     return (weights @ sp.diags(movers)).tocsr()
 
@@ -133,8 +133,8 @@ def migrate_population(model: ClusterModel) -> None:
     """
     g, prm = model.governments, model.params
     flows = migration_flows(model)
-    g.migration_in = np.asarray(flows.sum(axis=1)).ravel()
-    g.migration_out = np.asarray(flows.sum(axis=0)).ravel()
+    g.migration_in = row_sums(flows)
+    g.migration_out = column_sums(flows)
     g.population = (g.population + g.migration_in - g.migration_out) * (1 + prm.natural_growth_rate)
     target = model.last.nonprimary_employment_share
     g.urban_share = np.clip(g.urban_share + prm.urbanization_speed * (target - g.urban_share), 0, 1)

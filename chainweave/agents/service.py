@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from chainweave.agents.table import ColumnTable, RowAgent, group_sum
-from chainweave.network import gravity_flows
+from chainweave.network import column_sums, gravity_flows, row_sums
 
 if TYPE_CHECKING:
     from chainweave.model import ClusterModel
@@ -94,7 +94,7 @@ def serve(
     its `capacity_by_place`: capacity is shared, not copied, between the places it serves.
     """
     flows = gravity_flows(asked, capacity_by_place(model, kind), model.service_reach, cap_by_supply=True)
-    got = np.asarray(flows.sum(axis=1)).ravel()
+    got = row_sums(flows)
     return flows, np.divide(got, asked, out=np.zeros(len(asked)), where=asked > 0).clip(0, 1)
 
 
@@ -102,7 +102,7 @@ def received_quality(
     model: ClusterModel, kind: ServiceKind, flows: sp.csr_matrix
 ) -> NDArray[np.float64]:
     """Returns, per place, the flow-weighted effectiveness of the providers that served it."""
-    got = np.asarray(flows.sum(axis=1)).ravel()
+    got = row_sums(flows)
     weighted = flows @ quality_by_place(model, kind)
     return np.divide(weighted, got, out=np.zeros(len(got)), where=got > 0)
 
@@ -183,7 +183,7 @@ def _record_served(model: ClusterModel, kind: ServiceKind, flows: sp.csr_matrix)
     """Stores what each provider of ``kind`` lent this year: its share of its place's outflows."""
     s, n = model.providers, model.net.n
     mask = s.kind == kind
-    sent = np.asarray(flows.sum(axis=0)).ravel()
+    sent = column_sums(flows)
     weight = s.capacity_weight[mask] * s.effectiveness[mask]
     total = group_sum(s.place[mask], weight, n)[s.place[mask]]
     s.served[mask] = np.divide(weight, total, out=np.zeros(mask.sum()), where=total > 0) \
