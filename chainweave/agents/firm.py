@@ -342,7 +342,9 @@ def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
     """
     f, g, n = model.firms, model.governments, model.net.n
     f.rd_own = f.rd_share * f.revenue
-    claim = f.rd_own * model.subsidy_weight.ravel()[f.place * model.sectors.n + f.sector]
+    weight = model.subsidy_weight
+    claim = f.rd_own if (weight == 1).all() else f.rd_own * weight.ravel()[
+        f.place * model.sectors.n + f.sector]  # weights are 1 unless a policy favours a chain
     claims_here = group_sum(f.place, claim, n)[f.place]
     f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * claim, claims_here,
                              out=np.zeros(len(f)), where=claims_here > 0)
@@ -548,8 +550,9 @@ def exit_enter_relocate(model: ClusterModel) -> None:
                                 model.rng, model.net)
     m, n = len(f), net.n
     quality = model.incubation_quality
-    hazard = (prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
-              + model.exit_pressure.ravel()[f.place * sec.n + f.sector])
+    hazard = prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
+    if model.exit_pressure.any():  # 0 unless a policy retires capacity
+        hazard += model.exit_pressure.ravel()[f.place * sec.n + f.sector]
     leaves = (f.net_worth < 0) | (rng.random(m) < hazard)
     dirty = np.flatnonzero(model.firm_carbon_intensity > g.emission_standard[f.place])
     leaves[dirty[rng.random(len(dirty)) < g.enforcement[f.place[dirty]]]] = True
