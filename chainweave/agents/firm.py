@@ -554,7 +554,9 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     if model.exit_pressure.any():  # 0 unless a policy retires capacity
         hazard += model.exit_pressure.ravel()[f.place * sec.n + f.sector]
     leaves = (f.net_worth < 0) | (rng.random(m) < hazard)
-    dirty = np.flatnonzero(model.firm_carbon_intensity > g.emission_standard[f.place])
+    dirty = np.zeros(0, dtype=np.int64)
+    if np.isfinite(g.emission_standard).any():  # without a standard (infinite) no firm is dirty
+        dirty = np.flatnonzero(model.firm_carbon_intensity > g.emission_standard[f.place])
     leaves[dirty[rng.random(len(dirty)) < g.enforcement[f.place[dirty]]]] = True
     model.step_counts["exits"] = group_sum(f.place[leaves], None, n)
 
