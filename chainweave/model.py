@@ -145,6 +145,8 @@ class ClusterModel(mesa.Model):
         trade_reach: trade_kernel + I (origins of goods, each place included).
         service_reach: `service_reach` x kernel + I (origins of services).
         phases: The ordered phase functions of one year.
+        firm_carbon_intensity: Each firm's carbon intensity this year, t CO2 per M yuan,
+            set by the accounts (step 6a) for the exit phase's emission standard.
     """
 
     def __init__(

@@ -342,9 +342,9 @@ def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
     """
     f, g, n = model.firms, model.governments, model.net.n
     f.rd_own = f.rd_share * f.revenue
-    weight = model.subsidy_weight
-    claim = f.rd_own if (weight == 1).all() else f.rd_own * weight.ravel()[
-        f.place * model.sectors.n + f.sector]  # weights are 1 unless a policy favours a chain
+    claim = f.rd_own  # times the subsidy weight, 1 everywhere unless a policy favours a chain
+    if (model.subsidy_weight != 1).any():
+        claim = f.rd_own * model.subsidy_weight.ravel()[f.place * model.sectors.n + f.sector]
     claims_here = group_sum(f.place, claim, n)[f.place]
     f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * claim, claims_here,
                              out=np.zeros(len(f)), where=claims_here > 0)
@@ -475,7 +475,10 @@ def carbon_intensity(model: ClusterModel) -> NDArray[np.float64]:
 
 @dataclass
 class FirmAccounts:
-    """One year's accounts of every firm (M yuan; emissions in t CO2, intensity per M yuan)."""
+    """One year's accounts of every firm (M yuan; emissions in t CO2).
+
+    ``carbon_intensity`` is in t CO2 per M yuan of output.
+    """
 
     carbon_intensity: NDArray[np.float64]
     emissions: NDArray[np.float64]
