@@ -27,7 +27,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -43,18 +42,28 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def rss_mb() -> float:
-    """Returns the current resident set size of this process, MiB (Linux /proc)."""
+def _status_mb(field: str) -> float:
+    """Returns a size field of /proc/self/status (Linux), MiB."""
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
+def rss_mb() -> float:
+    """Returns the current resident set size of this process, MiB (Linux /proc)."""
+    return _status_mb("VmRSS")
+
+
 def peak_rss_mb() -> float:
-    """Returns the peak resident set size of this process so far, MiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Returns the peak resident set size of this process so far, MiB (Linux /proc).
+
+    VmHWM, not getrusage's ru_maxrss: a child process inherits its parent's ru_maxrss
+    through fork and keeps it through exec, so a worker started after the suite's
+    in-process reference runs (over 1 GB) would report the parent's peak as its own.
+    """
+    return _status_mb("VmHWM")
 
 
 def tiled_cluster(copies: int, seed: int = 0) -> nx.Graph:
