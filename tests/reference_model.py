@@ -11,8 +11,12 @@ Python attributes, and runs each year's phases one agent at a time:
   report what the collective needs (sums per place, per place and sector), then computes the
   inherently collective parts per place from those sums (gravity sourcing, labour-market
   clearing, kernel products, over the kernels' rows), then lets every agent act.
-- Random numbers: the vectorised phases draw arrays per phase from ``model.rng``; the reference
-  draws the same arrays in the same order and hands agent i element i.
+- Random numbers: the vectorised phases draw arrays per phase from ``model.rng``, each for the
+  agents that use it (every firm, or only innovators, imitators, young firms, ...); the
+  reference draws the same arrays in the same order and hands the k-th such agent, in row
+  order, element k.
+- Rows: entrants take the rows of firms that left, as in the engine's firm table
+  (`fill_rows`), so agent i here is row i there.
 - Measurement (step 7) writes the agents' state back into the column tables and records it
   with the engine's recorder (the same output code, so tables can be compared cell by cell);
   the lags next year's phases read (`PlaceYear`) are recomputed here from the agents.
