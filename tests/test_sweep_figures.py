@@ -77,5 +77,6 @@ def test_run_py_sweep_prints_indices_and_draws_figures_and_run_py_plot_redraws_t
         f.unlink()
     assert main(["plot", str(tmp_path / "cli")]) == 0
     assert len(list(figures.iterdir())) == 6
-    assert main(["plot", str(tmp_path / "cli"), "--out", str(tmp_path / "elsewhere"), "--formats", "png"]) == 0
-    assert names((tmp_path / "elsewhere").iterdir()) == sorted(f"{n}.png" for n in expected)
+    elsewhere = tmp_path / "elsewhere"
+    assert main(["plot", str(tmp_path / "cli"), "--out", str(elsewhere), "--formats", "png"]) == 0
+    assert names(elsewhere.iterdir()) == sorted(f"{n}.png" for n in expected)
