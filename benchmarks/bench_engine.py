@@ -37,9 +37,9 @@ import networkx as nx
 import numpy as np
 
 from benchmarks.configurations import FULL, QUICK, Suite
+from benchmarks.output import save_results
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def _status_mb(field: str) -> float:
@@ -305,10 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_suite(suite)
     print()
     print(report(results))
-    out = args.out or RESULTS / f"engine-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
-    print(f"\nresults in {out}")
+    save_results(results, "engine", args.out)
     return 0
 
 

@@ -22,7 +22,6 @@ Run as ``python -m benchmarks.bench_sweep [--quick]``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -35,8 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.output import save_results
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 @dataclass(frozen=True)
@@ -195,10 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_suite(suite)
     print()
     print(report(results))
-    out = args.out or RESULTS / f"sweep-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
-    print(f"\nresults in {out}")
+    save_results(results, "sweep", args.out)
     return 0
 
 
