@@ -188,14 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 DEFAULT_COMMAND: list[str] = ["compare"]
-"""What ``python run.py`` with no arguments runs."""
+"""What ``python run.py`` runs with no arguments, or with options only (``run.py --out DIR``)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code (2 for bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv or DEFAULT_COMMAND)
+        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+            argv = DEFAULT_COMMAND + argv
+        args = build_parser().parse_args(argv)
         if not getattr(args, "handler", None):
             raise ArgumentError("a subcommand is required: " + ", ".join(SUBCOMMANDS))
         return args.handler(args)

@@ -90,6 +90,15 @@ def test_no_arguments_means_the_default_comparison():
     assert args.handler.__name__ == "cmd_compare" and args.scenario == DEFAULT_SCENARIO == "yijing_jingen"
 
 
+def test_options_without_a_subcommand_go_to_the_default_comparison(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    argv = ["--policies", "rd_subsidy", "--replications", "2", "--steps", "1", "--no-figures",
+            "--scenario", "synthetic", "--set", "n_firms=300", "--out", str(out)]
+    assert main(argv) == 0
+    assert "Policy ranking" in capsys.readouterr().out
+    assert (out / "ranking.csv").is_file()
+
+
 def test_validate_describes_a_scenario(capsys):
     assert main(["validate", "yunnan_resource"]) == 0
     printed = capsys.readouterr().out
