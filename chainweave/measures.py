@@ -149,17 +149,13 @@ def coordination(scores: dict[str, NDArray[np.float64]]) -> dict[str, NDArray[np
     return {"C": c, "T": t, "D": np.asarray(coordination_degree(c, t, theta=THETA))}
 
 
-def score_groups(
-    totals: dict[str, NDArray[np.float64]], groups: NDArray[np.int64], n_groups: int
-) -> dict[str, NDArray[np.float64]]:
-    """Returns indicators, subsystem scores and C/T/D of groups of places (tiers, cluster)."""
-    return score_groupings(totals, [(groups, n_groups)])[0]
-
-
 def score_groupings(
     totals: dict[str, NDArray[np.float64]], groupings: Sequence[tuple[NDArray[np.int64], int]]
 ) -> list[dict[str, NDArray[np.float64]]]:
-    """Returns `score_groups` of each grouping of the places, e.g. places, tiers and cluster.
+    """Returns indicators, subsystem scores and C/T/D of each grouping of the places.
+
+    A grouping is e.g. every place alone, the tiers, or the whole cluster; its groups' totals
+    are the sums of their places' totals.
 
     Indicators, scores and C/T/D are computed group by group (row by row), so the groups of
     all groupings are scored together, in one call of each function.
