@@ -213,6 +213,7 @@ class ClusterModel(mesa.Model):
         self.firms = firm.initial_firms(self)
         self.enterprises_per_firm = (prm.enterprises_per_person * self.net.population.sum()
                                      / max(len(self.firms), 1))
+        self.reference_firm_size = float(self.firms.labour.mean()) if len(self.firms) else 1.0
         self.institutes = self._initial_institutes()
         self.providers = self._initial_providers()
         self.update_kernels()
@@ -340,37 +341,61 @@ class ClusterModel(mesa.Model):
         """Runs year 0: budgets, services, knowledge, production and accounts, no migration.
 
         Lagged quantities (last year's output by sector, wage bill, value added, emissions,
-        taxes) start from full use of capacity; demand from outside the cluster per sector is
-        the larger of `export_share` of that output and what the cluster's own demand leaves
-        unsold, so year 0 starts near balance. Firms' patents of year 0 are expected values.
+        taxes, household income, investment) start from full use of capacity. Each firm's
+        price starts at its quality, 1 + premium x position (the step-0 calibration's
+        revenue), so its mark-up is quality / unit cost - 1 (within the mark-up bounds); the
+        sector prices of year 0 are the output-weighted means. Demand from outside the cluster
+        per sector is the larger of `export_share` of that output and what the cluster's own
+        demand leaves unsold, so year 0 starts near balance. Firms' patents of year 0 are
+        expected values.
         """
         f, prm, sec, n = self.firms, self.params, self.sectors, self.net.n
-        jobs = group_sum(f.place, f.labour, n)
+        gov = self.governments
         self.reference_productivity = float((f.productivity * f.labour).sum() / f.labour.sum())
+        jobs = group_sum(f.place, f.labour, n)
+        self.place_productivity = np.divide(group_sum(f.place, f.labour * f.productivity, n), jobs,
+                                            out=np.full(n, self.reference_productivity),
+                                            where=jobs > 0)
+        # Step-0 wages: the base wage scaled by the place's productivity (passthrough phi).
+        gov.wage = prm.wage_base * (self.place_productivity / self.reference_productivity) \
+            ** prm.wage_productivity_passthrough
+        firm.hire_and_pay(self)
         f.capacity = (prm.output_scale * f.productivity * f.labour ** prm.labour_elasticity
                       * f.capital ** (1 - prm.labour_elasticity))
         f.demand = f.capacity.copy()
         f.output = f.capacity.copy()
-        f.value_added = f.output * sec.value_added_share[f.sector]
+        f.price = firm.quality(self)
+        capacity = group_sum(f.sector, f.capacity, sec.n)
+        self.sector_price = np.divide(group_sum(f.sector, f.price * f.capacity, sec.n), capacity,
+                                      out=np.ones(sec.n), where=capacity > 0)
+        f.markup = np.clip(f.price / firm.unit_cost(self, self.sector_price @ sec.io) - 1.0,
+                           firm.MARKUP_MIN, firm.MARKUP_MAX)
+        f.price = (1.0 + f.markup) * firm.unit_cost(self, self.sector_price @ sec.io)
+        f.revenue = f.output * f.price
+        f.value_added = f.revenue - f.output * (self.sector_price @ sec.io)[f.sector]
+        f.market_share = np.divide(f.output, capacity[f.sector], out=np.zeros(len(f)),
+                                   where=capacity[f.sector] > 0)
+        f.invested = prm.depreciation_rate * f.capital
         f.emissions = firm.carbon_intensity(self) * f.output
         self.last = firm.place_year(self)
-        self.last.wage_bill = jobs * prm.wage_base
-        capacity = group_sum(f.sector, f.capacity, sec.n)
-        domestic = (prm.consumption_share * self.last.wage_bill.sum() * sec.final_demand_share
-                    + sec.io @ capacity)
-        self.export_demand = np.maximum(prm.export_share * capacity, capacity - domestic)
-        f.revenue = f.output * (1 + prm.position_premium * f.position)
         cell = f.place * sec.n + f.sector
         self.firm_knowledge = group_sum(cell, f.rd_share * f.revenue, n * sec.n).reshape(n, -1) \
             / max(prm.knowledge_depreciation, 1e-9)
-        gov = self.governments
         gov.tax_revenue = prm.vat_rate * self.last.value_added
+        gov.budget = gov.tax_revenue.copy()
+        f.rd_own = f.rd_share * f.revenue
+        self.household_income = firm.household_income(self, firm.firm_accounts(self))
+        domestic = firm.goods_demanded(self).sum(axis=0)
+        self.export_demand = self.sector_price * np.maximum(prm.export_share * capacity,
+                                                            capacity - domestic)
         # A first pass of production and accounts gives each firm its demand and each
         # government the taxes a normal year brings; state is then set for the recorded year.
         firm.produce_and_trade(self)
         f.labour_desired = f.labour.copy()
         firm.fund_rd(self)  # sets own R&D, a cost in the accounts
-        gov.tax_revenue = firm.firm_accounts(self).taxes_by_place(f.place, n)
+        accounts = firm.firm_accounts(self)
+        gov.tax_revenue = accounts.taxes_by_place(f.place, n)
+        self.household_income = firm.household_income(self, accounts)
         # Public services start at the stock this spending would sustain.
         gov.public_services = gov.tax_revenue * gov.public_services_share \
             / max(prm.public_services_depreciation, 1e-9)

@@ -60,24 +60,24 @@ class ModelParams:
     # --- size and horizon -------------------------------------------------------------
     n_firms: int = _p(5_000, 1, 1e9, "firms", "firms at step 0, placed by population")
     enterprises_per_person: float = _p(
-        0.031, 1e-9, 1.0, "enterprises/person", "real enterprises per resident (what a model firm stands for)"
+        0.031, 0.0001, 0.2, "enterprises/person", "real enterprises per resident (what a model firm stands for)"
     )
     institutes_per_tier: tuple[int, int, int] = _p(
-        (40, 8, 1), 0, 1e6, "institutes", "research institutes per core, secondary, county place"
+        (40, 8, 1), 0, 1000, "institutes", "research institutes per core, secondary, county place"
     )
-    banks_per_tier: tuple[int, int, int] = _p((6, 3, 1), 0, 1e6, "banks", "banks per place by tier")
+    banks_per_tier: tuple[int, int, int] = _p((6, 3, 1), 0, 1000, "banks", "banks per place by tier")
     vc_per_tier: tuple[int, int, int] = _p(
-        (4, 1, 0), 0, 1e6, "funds", "venture-capital funds per place by tier"
+        (4, 1, 0), 0, 1000, "funds", "venture-capital funds per place by tier"
     )
     incubators_per_tier: tuple[int, int, int] = _p(
-        (250, 30, 3), 0, 1e6, "incubators", "incubators per place by tier"
+        (250, 30, 3), 0, 10000, "incubators", "incubators per place by tier"
     )
     intermediaries_per_tier: tuple[int, int, int] = _p(
-        (150, 15, 1), 0, 1e6, "offices", "technology-transfer intermediaries per place by tier"
+        (150, 15, 1), 0, 10000, "offices", "technology-transfer intermediaries per place by tier"
     )
 
     # --- spillover kernel (network.py) ------------------------------------------------
-    kernel_decay_km: float = _p(120.0, 1.0, 1e5, "km", "e-folding distance of the spillover kernel")
+    kernel_decay_km: float = _p(120.0, 5, 2000, "km", "e-folding distance of the spillover kernel")
     hop_attenuation: float = _p(
         0.6, 0.0, 1.0, "1", "kernel factor per hierarchy hop between two places"
     )
@@ -88,127 +88,133 @@ class ModelParams:
         0.5, 0.0, 1.0, "1", "administrative barrier between different jurisdictions"
     )
     kernel_cutoff: float = _p(
-        1e-3, 0.0, 1.0, "1", "kernel weights below this are dropped (sparse kernel)"
+        1e-3, 1e-06, 0.5, "1", "kernel weights below this are dropped (sparse kernel)"
     )
 
     # --- people (government.migrate_population) ----------------------------------------
-    participation_rate: float = _p(0.55, 0.0, 1.0, "1", "labour force / resident population")
-    natural_growth_rate: float = _p(0.001, -0.1, 0.1, "1/yr", "births minus deaths / population")
-    mobility_rate: float = _p(0.02, 0.0, 1.0, "1/yr", "share of residents who weigh a move")
-    migration_decay_km: float = _p(200.0, 1.0, 1e5, "km", "distance friction of moves")
-    utility_wage: float = _p(1.0, 0.0, 100.0, "1", "weight of log wage in place utility")
+    participation_rate: float = _p(0.55, 0.2, 0.9, "1", "labour force / resident population")
+    natural_growth_rate: float = _p(0.001, -0.05, 0.05, "1/yr", "births minus deaths / population")
+    mobility_rate: float = _p(0.02, 0, 0.2, "1/yr", "share of residents who weigh a move")
+    migration_decay_km: float = _p(200.0, 10, 2000, "km", "distance friction of moves")
+    utility_wage: float = _p(1.0, 0, 5, "1", "weight of log wage in place utility")
     utility_services: float = _p(
-        0.5, 0.0, 100.0, "1", "weight of log public services per head in utility"
+        0.5, 0, 5, "1", "weight of log public services per head in utility"
     )
     utility_pollution: float = _p(
-        0.3, 0.0, 100.0, "1", "weight of emissions per head (t CO2) in utility"
+        0.3, 0, 5, "1", "weight of emissions per head (t CO2) in utility"
     )
-    stay_preference: float = _p(2.0, 0.0, 100.0, "1", "utility bonus for staying put")
+    stay_preference: float = _p(2.0, 0, 10, "1", "utility bonus for staying put")
     urbanization_speed: float = _p(
         0.08, 0.0, 1.0, "1/yr", "share of the urbanization gap closed per year"
     )
 
     # --- production and markets (firm.produce_and_trade) -------------------------------
     output_scale: float = _p(
-        0.5, 1e-9, 1e6, "M yuan/worker", "scale of Y = s A L^alpha K^(1-alpha) per worker"
+        0.5, 0.05, 5, "M yuan/worker", "scale of Y = s A L^alpha K^(1-alpha) per worker"
     )
-    capital_per_worker: float = _p(0.3, 1e-9, 1e3, "M yuan/worker", "step-0 capital per worker")
+    capital_per_worker: float = _p(0.3, 0.01, 5, "M yuan/worker", "step-0 capital per worker")
     tier_productivity: tuple[float, float, float] = _p(
-        (1.3, 1.0, 0.75), 1e-6, 1e3, "1", "step-0 productivity factor by tier"
+        (1.3, 1.0, 0.75), 0.2, 5, "1", "step-0 productivity factor by tier"
     )
     tier_position: tuple[float, float, float] = _p(
         (0.5, 0.35, 0.2), 0.0, 1.0, "1", "step-0 mean value-chain position by tier"
     )
-    employment_rate: float = _p(0.92, 0.0, 1.0, "1", "step-0 employed / labour force")
+    employment_rate: float = _p(0.92, 0.5, 1, "1", "step-0 employed / labour force")
     primary_output_per_km2: float = _p(
-        4.0, 0.0, 1e6, "M yuan/km2", "most primary-industry output a place's land yields"
+        4.0, 0, 100, "M yuan/km2", "most primary-industry output a place's land yields"
     )
     labour_elasticity: float = _p(0.6, 0.05, 0.95, "1", "alpha in Y = A L^alpha K^(1-alpha)")
-    wage_base: float = _p(0.08, 1e-6, 10.0, "M yuan/worker/yr", "wage at reference productivity")
+    wage_base: float = _p(0.08, 0.005, 1, "M yuan/worker/yr", "wage at reference productivity")
     wage_productivity_passthrough: float = _p(
-        0.7, 0.0, 2.0, "1", "elasticity of the local wage to mean productivity"
+        0.7, 0, 1.5, "1", "elasticity of the local wage to mean productivity"
     )
     wage_tightness_elasticity: float = _p(
-        0.5, 0.0, 5.0, "1", "elasticity of the wage to labour demand / supply"
+        0.5, 0, 2, "1", "elasticity of the wage to labour demand / supply"
     )
     consumption_share: float = _p(0.6, 0.0, 1.0, "1", "share of wages spent on final goods")
-    export_growth: float = _p(0.04, -0.5, 0.5, "1/yr", "growth of demand from outside the cluster")
+    export_growth: float = _p(0.04, -0.1, 0.1, "1/yr", "growth of demand from outside the cluster")
     export_share: float = _p(
         0.35, 0.0, 0.95, "1", "least share of step-0 output sold outside the cluster"
     )
-    trade_decay_km: float = _p(250.0, 1.0, 1e5, "km", "e-folding distance of goods sourcing")
+    trade_decay_km: float = _p(250.0, 10, 2000, "km", "e-folding distance of goods sourcing")
     competitiveness_exponent: float = _p(
-        2.0, 0.0, 20.0, "1", "gamma: market share ~ capacity * competitiveness^gamma"
+        2.0, 0, 5, "1", "gamma: market share ~ capacity * competitiveness^gamma"
     )
     position_premium: float = _p(
-        0.5, 0.0, 5.0, "1", "price premium of a firm at the top of the value chain"
+        0.5, 0, 2, "1", "price premium of a firm at the top of the value chain"
+    )
+    markup_adjustment: float = _p(
+        0.04, 0.0, 0.5, "1", "nu: relative change of the mark-up per relative change of market share"
+    )
+    dividend_payout: float = _p(
+        0.3, 0.0, 1.0, "1", "share of profit after tax paid to households as dividends"
     )
     labour_adjustment: float = _p(
         0.5, 0.0, 1.0, "1", "share of the gap between sold and capacity output closed by hiring"
     )
-    max_labour_change: float = _p(0.2, 0.0, 1.0, "1/yr", "bound on a firm's yearly labour change")
+    max_labour_change: float = _p(0.2, 0, 0.5, "1/yr", "bound on a firm's yearly labour change")
 
     # --- finance (service.provide_services) -------------------------------------------
-    depreciation_rate: float = _p(0.08, 0.0, 1.0, "1/yr", "capital depreciation")
+    depreciation_rate: float = _p(0.08, 0.01, 0.3, "1/yr", "capital depreciation")
     investment_accelerator: float = _p(
-        0.5, 0.0, 5.0, "1", "desired capital growth per unit of excess demand"
+        0.5, 0, 2, "1", "desired capital growth per unit of excess demand"
     )
     target_leverage: float = _p(
-        0.6, 0.0, 0.99, "1", "debt / capital firms borrow to keep (also the step-0 balance sheet)"
+        0.6, 0, 0.9, "1", "debt / capital firms borrow to keep (also the step-0 balance sheet)"
     )
-    interest_rate: float = _p(0.045, 0.0, 1.0, "1/yr", "loan rate")
-    debt_repayment_rate: float = _p(0.2, 0.0, 1.0, "1/yr", "share of debt repaid each year")
+    interest_rate: float = _p(0.045, 0, 0.2, "1/yr", "loan rate")
+    debt_repayment_rate: float = _p(0.2, 0.02, 1, "1/yr", "share of debt repaid each year")
     bank_capacity_per_gdp: float = _p(
-        0.25, 0.0, 10.0, "1", "new lending capacity of a place's banks / local value added"
+        0.25, 0, 2, "1", "new lending capacity of a place's banks / local value added"
     )
     vc_capacity_per_gdp: float = _p(
-        0.004, 0.0, 1.0, "1", "venture-capital capacity of a place's funds / local value added"
+        0.004, 0, 0.05, "1", "venture-capital capacity of a place's funds / local value added"
     )
     vc_ticket: float = _p(
-        2.0, 0.0, 1e6, "M yuan", "venture investment sought by a young high-tech enterprise"
+        2.0, 0, 100, "M yuan", "venture investment sought by a young high-tech enterprise"
     )
-    young_age: int = _p(3, 0, 100, "yr", "age below which a firm counts as a startup")
+    young_age: int = _p(3, 1, 10, "yr", "age below which a firm counts as a startup")
     service_reach: float = _p(
-        1.0, 0.0, 10.0, "1", "multiplier of the kernel for services sought in other places"
+        1.0, 0, 3, "1", "multiplier of the kernel for services sought in other places"
     )
 
     # --- incubators and intermediaries -------------------------------------------------
     incubator_capacity_per_tier: tuple[float, float, float] = _p(
-        (80.0, 50.0, 30.0), 0.0, 1e9, "startups", "startups (enterprises) one incubator can host, by tier"
+        (80.0, 50.0, 30.0), 0, 10000, "startups", "startups (enterprises) one incubator can host, by tier"
     )
     incubator_effectiveness: float = _p(
         0.35, 0.0, 1.0, "1", "without upgrade spending: 0 = landlord ('a formality'), 1 = full"
     )
     incubator_support: float = _p(
-        0.1, 0.0, 1e6, "M yuan", "support per incubated startup enterprise at full effectiveness"
+        0.1, 0, 10, "M yuan", "support per incubated startup enterprise at full effectiveness"
     )
     incubation_entry_boost: float = _p(
-        1.0, 0.0, 100.0, "1", "entry multiplier per unit incubation coverage"
+        1.0, 0, 5, "1", "entry multiplier per unit incubation coverage"
     )
     intermediary_capacity: float = _p(
-        2000.0, 0.0, 1e9, "enterprises", "enterprises one intermediary can serve"
+        2000.0, 0, 100000, "enterprises", "enterprises one intermediary can serve"
     )
     intermediary_effectiveness: float = _p(0.5, 0.0, 1.0, "1", "quality of intermediaries")
     intermediary_boost: float = _p(
-        2.0, 0.0, 100.0, "1", "transfer-odds multiplier at full intermediary coverage"
+        2.0, 0, 10, "1", "transfer-odds multiplier at full intermediary coverage"
     )
 
     # --- innovation (institute / firm) -------------------------------------------------
     researchers_per_institute: float = _p(
-        300.0, 0.0, 1e6, "FTE", "mean researchers per institute at step 0"
+        300.0, 0, 10000, "FTE", "mean researchers per institute at step 0"
     )
     funding_per_researcher: float = _p(
-        0.4, 0.0, 1e3, "M yuan/FTE/yr", "base funding of an institute per researcher"
+        0.4, 0, 5, "M yuan/FTE/yr", "base funding of an institute per researcher"
     )
     researcher_cost: float = _p(
-        0.4, 1e-6, 1e3, "M yuan/FTE/yr", "yearly talent spending that keeps one extra researcher"
+        0.4, 0.01, 5, "M yuan/FTE/yr", "yearly talent spending that keeps one extra researcher"
     )
     knowledge_productivity: float = _p(
-        0.5, 0.0, 1e6, "units/yr", "scale a of knowledge production a R^0.7 F^0.3"
+        0.5, 0, 10, "units/yr", "scale a of knowledge production a R^0.7 F^0.3"
     )
-    knowledge_depreciation: float = _p(0.1, 0.0, 1.0, "1/yr", "obsolescence of knowledge")
+    knowledge_depreciation: float = _p(0.1, 0.01, 0.5, "1/yr", "obsolescence of knowledge")
     patents_per_rd: float = _p(
-        0.7, 0.0, 1e6, "patents/M yuan", "expected patents per M yuan of R&D (or knowledge unit)"
+        0.7, 0, 10, "patents/M yuan", "expected patents per M yuan of R&D (or knowledge unit)"
     )
     field_relatedness: float = _p(
         0.2, 0.0, 1.0, "1", "usefulness of an institute's knowledge to an unmatched sector"
@@ -217,48 +223,56 @@ class ModelParams:
         0.5, 0.0, 1.0, "1", "xi: share of firm R&D spent on innovation (rest: imitation)"
     )
     innovation_intensity: float = _p(
-        10.0, 0.0, 1e4, "1", "zeta_in: P(innovate) = 1 - exp(-zeta_in * IN / revenue)"
+        10.0, 0, 100, "1", "zeta_in: P(innovate) = 1 - exp(-zeta_in * IN / revenue)"
     )
     imitation_intensity: float = _p(
-        10.0, 0.0, 1e4, "1", "zeta_im: P(imitate) = 1 - exp(-zeta_im * IM / revenue)"
+        10.0, 0, 100, "1", "zeta_im: P(imitate) = 1 - exp(-zeta_im * IM / revenue)"
     )
-    innovation_draw_low: float = _p(-0.05, -1.0, 1.0, "1", "lower end of the productivity jump")
-    innovation_draw_high: float = _p(0.12, -1.0, 2.0, "1", "upper end of the productivity jump")
+    innovation_draw_low: float = _p(-0.05, -0.5, 0.5, "1", "lower end of the productivity jump")
+    innovation_draw_high: float = _p(0.12, -0.5, 0.5, "1", "upper end of the productivity jump")
     transfer_probability_max: float = _p(
         0.3, 0.0, 1.0, "1/yr", "odds of a technology transfer with ample knowledge and intermediaries"
     )
-    transfer_gain: float = _p(0.03, 0.0, 1.0, "1", "productivity gain of a technology transfer")
+    transfer_gain: float = _p(0.03, 0, 0.2, "1", "productivity gain of a technology transfer")
     position_gain: float = _p(
         0.05, 0.0, 1.0, "1", "share of the gap to the top of the value chain closed by innovation"
     )
     absorptive_half: float = _p(
-        0.03, 1e-9, 1e9, "units/worker", "knowledge per worker at which absorption is one half"
+        0.03, 0.0001, 10, "units/worker", "knowledge per worker at which absorption is one half"
     )
 
     # --- accounts, exit, entry, relocation ---------------------------------------------
-    vat_rate: float = _p(0.09, 0.0, 1.0, "1", "tax on value added")
-    profit_tax_rate: float = _p(0.25, 0.0, 1.0, "1", "corporate income tax")
-    exit_hazard: float = _p(0.02, 0.0, 1.0, "1/yr", "baseline yearly exit probability")
-    entry_rate: float = _p(0.03, 0.0, 10.0, "1/yr", "entrants per incumbent per year")
+    vat_rate: float = _p(0.09, 0, 0.3, "1", "tax on value added")
+    profit_tax_rate: float = _p(0.25, 0, 0.5, "1", "corporate income tax")
+    exit_hazard: float = _p(0.07, 0, 0.3, "1/yr", "baseline yearly exit probability")
+    entry_rate: float = _p(
+        0.08, 0, 0.3, "1/yr", "entrants per year per step-0-sized firm's worth of a cell's jobs"
+    )
+    min_firm_size: float = _p(
+        0.05, 0.0, 0.5, "1", "labour, as a share of the step-0 mean firm's, below which a firm closes"
+    )
+    overhead_per_enterprise: float = _p(
+        0.05, 0.0, 5.0, "M yuan/enterprise/yr", "fixed cost an enterprise pays whatever its size"
+    )
     relocation_rate: float = _p(
-        0.15, 0.0, 1.0, "1/yr", "max yearly probability that a pushed firm relocates"
+        0.15, 0, 1, "1/yr", "max yearly probability that a pushed firm relocates"
     )
     relocation_cost_gap: float = _p(
-        0.3, 0.0, 10.0, "1", "wage gap to the child place at which the push is one half"
+        0.3, 0.01, 10, "1", "wage gap to the child place at which the push is one half"
     )
 
     # --- emissions and resources ---------------------------------------------------------
     productivity_cleanliness: float = _p(
-        0.5, 0.0, 5.0, "1", "elasticity of a firm's carbon intensity to its relative productivity"
+        0.5, 0, 2, "1", "elasticity of a firm's carbon intensity to its relative productivity"
     )
     extraction_per_output: float = _p(
-        1.0, 0.0, 1e6, "reserve units/M yuan", "reserves used per unit of resource-sector output"
+        1.0, 0, 100, "reserve units/M yuan", "reserves used per unit of resource-sector output"
     )
     depletion_elasticity: float = _p(
-        0.5, 0.0, 10.0, "1", "resource firms' productivity ~ (reserves/initial)^this"
+        0.5, 0, 3, "1", "resource firms' productivity ~ (reserves/initial)^this"
     )
     reserve_years: float = _p(
-        40.0, 1.0, 1e4, "yr", "years the step-0 reserves of a resource place last at step-0 extraction"
+        40.0, 5, 500, "yr", "years the step-0 reserves of a resource place last at step-0 extraction"
     )
 
     # --- policy levers (defaults: off / status quo) ----------------------------------------
@@ -273,21 +287,21 @@ class ModelParams:
     collaboration: float = _p(
         0.0, 0.0, 1.0, "1", "cut in barrier_between for pairs of collaborating governments"
     )
-    carbon_price: float = _p(0.0, 0.0, 1e5, "yuan/t CO2", "price of emissions paid by firms")
+    carbon_price: float = _p(0.0, 0, 2000, "yuan/t CO2", "price of emissions paid by firms")
     emission_standard: float = _p(
         INF, 0.0, INF, "t CO2/M yuan", "firms above this intensity face enforced closure"
     )
     public_services_depreciation: float = _p(
-        0.05, 0.0, 1.0, "1/yr", "decay of the public-services stock"
+        0.05, 0.01, 0.5, "1/yr", "decay of the public-services stock"
     )
     enforcement_cost: float = _p(
-        40.0, 0.0, 1e5, "yuan/t CO2", "compliance cost per tonne at full enforcement"
+        40.0, 0, 2000, "yuan/t CO2", "compliance cost per tonne at full enforcement"
     )
     enforcement_half_cost: float = _p(
-        50.0, 1e-9, 1e9, "yuan/t CO2", "enforcement spend per t CO2 that yields level 0.5"
+        50.0, 1, 10000, "yuan/t CO2", "enforcement spend per t CO2 that yields level 0.5"
     )
     incubator_upgrade_cost: float = _p(
-        1.0, 1e-9, 1e9, "M yuan/startup/yr", "yearly spending per hosted startup closing half the quality gap"
+        1.0, 0.01, 100, "M yuan/startup/yr", "yearly spending per hosted startup closing half the quality gap"
     )
 
     def __post_init__(self) -> None:
@@ -354,6 +368,8 @@ class SectorTable:
         rd_share: Step-0 share of revenue a firm of the sector spends on R&D, in [0, 1].
         tier_mix: Share of step-0 firms in each sector by tier (sectors x 3: core,
             secondary, county); each column sums to 1.
+        investment_share: Share of each sector's goods in a unit of new capital; sums to 1;
+            None: the final-demand shares.
     """
 
     names: tuple[str, ...]
@@ -367,13 +383,17 @@ class SectorTable:
     base_productivity: NDArray[np.float64]
     rd_share: NDArray[np.float64]
     tier_mix: NDArray[np.float64]
+    investment_share: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.names)
         if n == 0:
             raise ParameterError("sectors", self.names, "at least one sector")
+        if self.investment_share is None:
+            object.__setattr__(self, "investment_share", self.final_demand_share)
         for name in ("stage", "industry_class", "high_tech", "resource_based",
-                     "carbon_intensity", "final_demand_share", "base_productivity", "rd_share"):
+                     "carbon_intensity", "final_demand_share", "base_productivity", "rd_share",
+                     "investment_share"):
             arr = np.asarray(getattr(self, name))
             if arr.shape != (n,):
                 raise ParameterError(f"sectors.{name}", arr.shape, f"one value per sector ({n})")
@@ -398,14 +418,14 @@ class SectorTable:
                 raise ParameterError(f"sectors.{name}", arr.tolist(), "finite values >= 0")
         if (self.base_productivity <= 0).any():
             raise ParameterError("sectors.base_productivity", self.base_productivity.tolist(), "> 0")
-        for name in ("rd_share", "final_demand_share"):
+        for name in ("rd_share", "final_demand_share", "investment_share"):
             arr = getattr(self, name)
             if ((arr < 0) | (arr > 1)).any():
                 raise ParameterError(f"sectors.{name}", arr.tolist(), "shares in [0, 1]")
-        if not math.isclose(self.final_demand_share.sum(), 1.0, abs_tol=1e-9):
-            raise ParameterError(
-                "sectors.final_demand_share", float(self.final_demand_share.sum()), "shares summing to 1"
-            )
+        for name in ("final_demand_share", "investment_share"):
+            if not math.isclose(getattr(self, name).sum(), 1.0, abs_tol=1e-9):
+                raise ParameterError(f"sectors.{name}", float(getattr(self, name).sum()),
+                                     "shares summing to 1")
 
     @property
     def n(self) -> int:
@@ -458,6 +478,9 @@ def default_sectors() -> SectorTable:
         carbon_intensity=np.array([60.0, 250.0, 400.0, 600.0, 80.0, 30.0, 50.0, 40.0, 10.0]),
         io=io,
         final_demand_share=np.array([0.10, 0.0, 0.04, 0.02, 0.08, 0.10, 0.30, 0.26, 0.10]),
+        # Capital goods: construction (building materials) and machinery (equipment) make most
+        # of China's fixed investment; installation, transport and software the rest.
+        investment_share=np.array([0.0, 0.0, 0.0, 0.45, 0.45, 0.0, 0.0, 0.05, 0.05]),
         base_productivity=np.array([0.6, 1.0, 1.1, 0.9, 1.2, 1.5, 0.9, 1.0, 1.4]),
         rd_share=np.array([0.002, 0.005, 0.01, 0.005, 0.016, 0.04, 0.005, 0.003, 0.03]),
         tier_mix=np.array([

@@ -37,7 +37,7 @@ import mesa
 import numpy as np
 import scipy.sparse as sp
 
-from chainweave.agents.firm import FirmTable, PlaceYear
+from chainweave.agents.firm import MARKUP_MAX, MARKUP_MIN, MAX_WAGE_CHANGE, FirmTable, PlaceYear
 from chainweave.agents.government import DECLINING_BELOW, MATURE_BELOW, REGENERATING_ABOVE
 from chainweave.agents.institute import RESEARCHER_ELASTICITY, InstituteTable
 from chainweave.agents.service import ProviderTable, ServiceKind
@@ -158,7 +158,7 @@ class RefFirm(RefAgent):
         self.credit = self.asked * granted
         equity = (1 - prm.target_leverage) * self.desired if self.net_worth > 0 else 0.0
         self.debt += self.credit
-        self.capital += min(self.desired, equity + self.credit)
+        self.invested = min(self.desired, equity + self.credit)
 
     def vc_ask(self) -> float:
         m, prm = self.model, self.model.params
@@ -168,7 +168,8 @@ class RefFirm(RefAgent):
     def raise_equity(self, granted: float) -> None:
         self.venture_capital = self.vc_ask() * granted
         self.net_worth += self.venture_capital
-        self.capital += self.venture_capital
+        self.invested += self.venture_capital
+        self.capital += self.invested
 
     def is_young(self) -> bool:
         return self.age < self.model.params.young_age
@@ -227,30 +228,45 @@ class RefFirm(RefAgent):
     def hire(self, hired: float) -> None:
         self.labour = self.labour_desired * hired
 
-    def produce(self, wage: float, reserve_ratio: float) -> None:
+    def produce(self, wage: float, reserve_ratio: float, materials: float) -> None:
+        """Sets capacity, price (mark-up on unit cost) and competitiveness (quality / price)."""
         m, prm = self.model, self.model.params
         resource = reserve_ratio ** prm.depletion_elasticity \
             if m.sectors.resource_based[self.sector] else 1.0
         self.capacity = (prm.output_scale * self.productivity * resource
                          * self.labour ** prm.labour_elasticity
                          * self.capital ** (1 - prm.labour_elasticity))
-        self.price = 1.0 + prm.position_premium * self.position
-        self.competitiveness = self.productivity * self.price / wage
+        self.price = (1.0 + self.markup) * (_div(wage * self.labour, self.capacity) + materials)
+        self.competitiveness = (1.0 + prm.position_premium * self.position) / self.price
 
     def set_pull(self, land_share: float, sector_mean: float) -> float:
         gamma = self.model.params.competitiveness_exponent
         self.pull = self.capacity * land_share * (self.competitiveness / sector_mean) ** gamma
         return self.pull
 
-    def sell(self, cell_demand: float, cell_mass: float) -> None:
-        m, prm = self.model, self.model.params
+    def sell(self, cell_demand: float, cell_mass: float, materials: float) -> None:
+        prm = self.model.params
         self.demand = self.pull * cell_demand / cell_mass if cell_mass > 0 else 0.0
         self.output = min(self.capacity, self.demand)
         self.revenue = self.output * self.price
-        self.value_added = self.revenue - self.output * m.io_column_sum[self.sector]
+        self.value_added = self.revenue - self.output * materials
         gap = self.demand / self.capacity - 1.0 if self.capacity > 0 else 0.0
         change = _clip(prm.labour_adjustment * gap, -prm.max_labour_change, prm.max_labour_change)
         self.labour_desired = self.labour * (1 + change)
+
+    def share_growth(self, sector_output: float) -> float:
+        """Sets its new market share; returns the log change (0 without a share then or now)."""
+        share = _div(self.output, sector_output)
+        growth = math.log(share / self.market_share) if share > 0 and self.market_share > 0 else 0.0
+        self.continuing = share > 0 and self.market_share > 0
+        self.market_share = share
+        return growth
+
+    def adapt_markup(self, growth: float, mean_growth: float) -> None:
+        if self.continuing:
+            change = _clip(growth - mean_growth, -1.0, 1.0)
+            self.markup = _clip(self.markup * math.exp(self.model.params.markup_adjustment * change),
+                                MARKUP_MIN, MARKUP_MAX)
 
     # --- step 6: accounts, exit, relocation --------------------------------------------------
     def carbon_intensity(self) -> float:
@@ -265,10 +281,12 @@ class RefFirm(RefAgent):
         per_tonne = prm.carbon_price + gov.enforcement * prm.enforcement_cost
         emission_cost = per_tonne * self.emissions / 1e6
         vat = prm.vat_rate * max(self.value_added, 0.0)
+        overhead = prm.overhead_per_enterprise * self.model.enterprises_per_firm
         self.profit = (self.value_added - vat - gov.wage * self.labour - prm.interest_rate * self.debt
-                       - prm.depreciation_rate * self.capital - emission_cost - self.rd_own)
+                       - prm.depreciation_rate * self.capital - emission_cost - self.rd_own - overhead)
         profit_tax = prm.profit_tax_rate * max(self.profit, 0.0)
-        self.net_worth += self.profit - profit_tax
+        self.dividends = prm.dividend_payout * max(self.profit - profit_tax, 0.0)
+        self.net_worth += self.profit - profit_tax - self.dividends
         self.capital *= 1 - prm.depreciation_rate
         self.debt *= 1 - prm.debt_repayment_rate
         self.age += 1
@@ -283,7 +301,8 @@ class RefFirm(RefAgent):
         prm = self.model.params
         hazard = prm.exit_hazard * (1 - quality if self.incubated else 1.0)
         closed = u_close is not None and u_close < enforcement
-        return self.net_worth < 0 or u_exit < hazard or closed
+        too_small = self.labour < prm.min_firm_size * self.model.reference_firm_size
+        return self.net_worth < 0 or too_small or u_exit < hazard or closed
 
     def could_relocate(self, p_move: float) -> bool:
         """Whether it could be pushed out of its place (a pushable sector, a place that pushes)."""
@@ -393,14 +412,19 @@ class ReferenceModel(ClusterModel):
     def migrate_population(self, _: Any = None) -> None:
         prm, pairs, govs, n = self.params, self.net.pairs, self.governments_ref, self.net.n
         u = [g.utility(self.last.emissions[p]) for p, g in enumerate(govs)]
-        weight = {}
-        leave = [0.0] * n
+        log_weight = {}
+        shift = [0.0] * n  # max(0, largest log weight) of each origin: shares without overflow
         for i, (q, p) in enumerate(zip(pairs.src, pairs.dst, strict=True)):
-            w = (math.exp(-pairs.distance_km[i] / prm.migration_decay_km) * (1.0 - self.pair_barrier[i])
-                 * math.exp(u[p] - u[q] - prm.stay_preference))
-            weight[p, q] = w
+            open_share = 1.0 - self.pair_barrier[i]
+            lw = (-pairs.distance_km[i] / prm.migration_decay_km + math.log(open_share)
+                  + u[p] - u[q] - prm.stay_preference) if open_share > 0 else -math.inf
+            log_weight[p, q] = lw
+            shift[q] = max(shift[q], lw)
+        weight = {(p, q): math.exp(lw - shift[q]) for (p, q), lw in log_weight.items()}
+        leave = [math.exp(-c) for c in shift]
+        for (_, q), w in weight.items():
             leave[q] += w
-        movers = [prm.mobility_rate * g.population / (1.0 + leave[q]) for q, g in enumerate(govs)]
+        movers = [prm.mobility_rate * g.population / leave[q] for q, g in enumerate(govs)]
         arrived, left = [0.0] * n, [0.0] * n
         rows, cols, vals = [], [], []
         for (p, q), w in weight.items():
@@ -546,13 +570,15 @@ class ReferenceModel(ClusterModel):
         jobs = self.per_place(firms, lambda f: f.labour)
         skills = self.per_place(firms, lambda f: f.labour * f.productivity)
         for p, g in enumerate(govs):
-            mean_a = skills[p] / jobs[p] if jobs[p] > 0 else self.reference_productivity
-            tightness = wanted[p] / g.labour_supply if g.labour_supply > 0 else 1.0
-            g.wage = (prm.wage_base * (mean_a / self.reference_productivity)
-                      ** prm.wage_productivity_passthrough
-                      * _clip(tightness, 0.2, 5.0) ** prm.wage_tightness_elasticity)
+            mean_a = skills[p] / jobs[p] if jobs[p] > 0 else self.place_productivity[p]
+            tightness = _div(wanted[p], g.labour_supply, prm.employment_rate)
+            change = (prm.wage_productivity_passthrough * math.log(mean_a / self.place_productivity[p])
+                      + prm.wage_tightness_elasticity * (tightness - prm.employment_rate))
+            g.wage = g.wage * math.exp(_clip(change, -MAX_WAGE_CHANGE, MAX_WAGE_CHANGE))
+            self.place_productivity[p] = mean_a
+        materials = self.sector_price @ sec.io
         for f in firms:
-            f.produce(govs[f.place].wage, govs[f.place].reserve_ratio())
+            f.produce(govs[f.place].wage, govs[f.place].reserve_ratio(), materials[f.sector])
         weighted = [0.0] * sec.n
         capacity = [0.0] * sec.n
         for f in firms:
@@ -567,10 +593,14 @@ class ReferenceModel(ClusterModel):
             f.set_pull(min(1.0, limit / cap) if cap > 0 else 1.0, sector_mean[f.sector])
         mass = self.per_cell(lambda f: f.pull)
 
-        household = prm.consumption_share * self.last.wage_bill
-        wanted_goods = household[:, None] * sec.final_demand_share[None, :] \
-            + self.last.output_by_sector @ sec.io.T
-        exports = self.export_demand * (1 + prm.export_growth) ** self.time
+        invested = self.per_place(firms, lambda f: f.invested)
+        wanted_goods = self.last.output_by_sector @ sec.io.T
+        for p, g in enumerate(govs):
+            spending = prm.consumption_share * self.household_income[p] + g.budget * g.public_services_share
+            for i in range(sec.n):
+                wanted_goods[p, i] += (spending * sec.final_demand_share[i] / self.sector_price[i]
+                                       + invested[p] * sec.investment_share[i])
+        exports = self.export_demand * (1 + prm.export_growth) ** self.time / self.sector_price
         export_mass = mass.sum(axis=0)
         demand = np.zeros_like(mass)
         goods = []
@@ -582,7 +612,21 @@ class ReferenceModel(ClusterModel):
             goods.append(flows)
         demand = np.minimum(demand, land)
         for f in firms:
-            f.sell(demand[f.place, f.sector], mass[f.place, f.sector])
+            f.sell(demand[f.place, f.sector], mass[f.place, f.sector], materials[f.sector])
+        sector_output, sector_revenue = [0.0] * sec.n, [0.0] * sec.n
+        for f in firms:
+            sector_output[f.sector] += f.output
+            sector_revenue[f.sector] += f.revenue
+        growth = [f.share_growth(sector_output[f.sector]) for f in firms]
+        total, count = [0.0] * sec.n, [0] * sec.n
+        for f, g_f in zip(firms, growth, strict=True):
+            if f.continuing:
+                total[f.sector] += g_f
+                count[f.sector] += 1
+        for f, g_f in zip(firms, growth, strict=True):
+            f.adapt_markup(g_f, _div(total[f.sector], count[f.sector]))
+        self.sector_price = np.array([_div(r, y, self.sector_price[i]) for i, (r, y) in
+                                      enumerate(zip(sector_revenue, sector_output, strict=True))])
         sold = self.per_cell(lambda f: f.output)
         industry = np.zeros((n, n))
         for i, flows in enumerate(goods):
@@ -593,10 +637,13 @@ class ReferenceModel(ClusterModel):
     def settle_accounts(self, _: Any = None) -> None:
         govs = self.governments_ref
         taxes = [0.0] * self.net.n
+        income = self.per_place(self.institutes_ref, lambda i: i.funding)
         for f in self.firms_ref:
             taxes[f.place] += f.settle(govs[f.place])
+            income[f.place] += govs[f.place].wage * f.labour + f.rd_own + f.dividends
         for p, g in enumerate(govs):
             g.tax_revenue = taxes[p]
+        self.household_income = income
 
     def exit_enter_relocate(self, _: Any = None) -> None:
         prm, net, govs, firms, n = self.params, self.net, self.governments_ref, self.firms_ref, self.net.n
@@ -651,13 +698,18 @@ class ReferenceModel(ClusterModel):
         place_of_cell = np.arange(cells) // sec.n
         boost = 1 + prm.incubation_entry_boost * (self.incubation_coverage
                                                   * self.incubation_quality)[place_of_cell]
-        entrants = self.rng.poisson(prm.entry_rate * incumbents * boost * 2 * profitable)
+        slots = self.per_cell(lambda f: f.labour).ravel() / self.reference_firm_size
+        crowding = np.array([min(1.0, _div(s, c, 1.0)) for s, c in zip(slots, incumbents, strict=True)])
+        entrants = self.rng.poisson(prm.entry_rate * slots * crowding * boost * 2 * profitable)
         self.step_counts["entries"] = np.bincount(place_of_cell, weights=entrants.astype(float),
                                                   minlength=n)
         if entrants.sum() == 0:
             return []
         productivity = self.per_cell(lambda f: f.productivity).ravel()
         labour = self.per_cell(lambda f: f.labour).ravel()
+        rd_share = self.per_cell(lambda f: f.rd_share).ravel()
+        position = self.per_cell(lambda f: f.position).ravel()
+        markup = self.per_cell(lambda f: f.markup).ravel()
         noise = self.rng.lognormal(0.0, 0.1, int(entrants.sum()))
         new_firms = []
         k = 0
@@ -672,7 +724,9 @@ class ReferenceModel(ClusterModel):
                     labour=size, labour_desired=size, capital=capital,
                     net_worth=(1 - prm.target_leverage) * size * prm.capital_per_worker,
                     debt=prm.target_leverage * size * prm.capital_per_worker,
-                    rd_share=float(sec.rd_share[cell % sec.n]), position=prm.tier_position[2],
+                    rd_share=rd_share[cell] / max(incumbents[cell], 1),
+                    position=position[cell] / max(incumbents[cell], 1),
+                    markup=markup[cell] / max(incumbents[cell], 1),
                     incubated=False, innovated=False, imitated=False, transferred=False,
                 )
                 new_firms.append(RefFirm(self, state))

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 INNOVATION_BETA = 3.0
 """Shape of the symmetric Beta draw of an innovation's productivity jump (Dosi et al. 2010)."""
+MARKUP_MIN, MARKUP_MAX = 0.01, 3.0
+"""Bounds of a firm's mark-up over unit cost (a floor above cost, a ceiling on market power)."""
+MAX_WAGE_CHANGE = 0.2
+"""Largest yearly change of a place's log wage (wage rigidity; bounds the wage curve)."""
 
 
 class FirmTable(ColumnTable):
@@ -44,6 +48,10 @@ class FirmTable(ColumnTable):
         "net_worth": np.float64,
         "debt": np.float64,
         "rd_share": np.float64,  # own R&D / revenue, [0, 1]
+        "markup": np.float64,  # price / unit cost - 1, [MARKUP_MIN, MARKUP_MAX]
+        "price": np.float64,  # yuan per unit of output (1 = the base unit), this year
+        "market_share": np.float64,  # share of its sector's output in the cluster, last year
+        "invested": np.float64,  # capital goods bought this year, base-price units
         "position": np.float64,  # value-chain position, [0, 1]
         "age": np.int64,  # years
         "capacity": np.float64,  # output it could make this year
@@ -395,24 +403,16 @@ def produce_and_trade(model: ClusterModel) -> None:
     min(capacity, demand); revenue is output x (1 + premium x position).
     Desired labour next year moves toward what sales need, by at most a fixed share.
     """
-    f, g, prm, sec, n = model.firms, model.governments, model.params, model.sectors, model.net.n
-    wanted = group_sum(f.place, f.labour_desired, n)
-    hired = np.minimum(1.0, np.divide(g.labour_supply, wanted, out=np.ones(n), where=wanted > 0))
-    f.labour = f.labour_desired * hired[f.place]
-    jobs = group_sum(f.place, f.labour, n)
-    mean_a = np.divide(group_sum(f.place, f.labour * f.productivity, n), jobs,
-                       out=np.full(n, model.reference_productivity), where=jobs > 0)
-    tightness = np.divide(wanted, g.labour_supply, out=np.ones(n), where=g.labour_supply > 0)
-    g.wage = (prm.wage_base * (mean_a / model.reference_productivity) ** prm.wage_productivity_passthrough
-              * np.clip(tightness, 0.2, 5.0) ** prm.wage_tightness_elasticity)
-
+    f, prm, sec, n = model.firms, model.params, model.sectors, model.net.n
+    hire_and_pay(model)
     cell = f.place * sec.n + f.sector
     resource_factor = np.where(sec.resource_based[None, :],
                                (reserve_ratio(model) ** prm.depletion_elasticity)[:, None], 1.0)
     f.capacity = (prm.output_scale * f.productivity * resource_factor.ravel()[cell]
                   * f.labour ** prm.labour_elasticity * f.capital ** (1 - prm.labour_elasticity))
-    price = 1.0 + prm.position_premium * f.position
-    competitiveness = f.productivity * price / g.wage[f.place]
+    materials = model.sector_price @ sec.io  # per unit of each sector's output, last year's prices
+    f.price = (1.0 + f.markup) * unit_cost(model, materials)
+    competitiveness = quality(model) / f.price
     sector_capacity = group_sum(f.sector, f.capacity, sec.n)
     sector_mean = np.divide(group_sum(f.sector, competitiveness * f.capacity, sec.n),
                             sector_capacity, out=np.ones(sec.n), where=sector_capacity > 0)
@@ -424,11 +424,8 @@ def produce_and_trade(model: ClusterModel) -> None:
             * (competitiveness / sector_mean[f.sector]) ** prm.competitiveness_exponent)
     mass = group_sum(cell, pull, n * sec.n).reshape(n, sec.n)
 
-    last = model.last
-    household = prm.consumption_share * last.wage_bill
-    wanted_goods = household[:, None] * sec.final_demand_share[None, :] \
-        + last.output_by_sector @ sec.io.T
-    exports = model.export_demand * (1 + prm.export_growth) ** model.time
+    wanted_goods = goods_demanded(model)
+    exports = model.export_demand * (1 + prm.export_growth) ** model.time / model.sector_price
     export_mass = mass.sum(axis=0)
     demand = np.divide(mass * exports[None, :], export_mass[None, :],
                        out=np.zeros_like(mass), where=export_mass[None, :] > 0)
@@ -439,16 +436,113 @@ def produce_and_trade(model: ClusterModel) -> None:
     f.demand = np.divide(pull * demand.ravel()[cell], cell_mass, out=np.zeros(len(f)),
                          where=cell_mass > 0)
     f.output = np.minimum(f.capacity, f.demand)
-    f.revenue = f.output * price
-    f.value_added = f.revenue - f.output * sec.io.sum(axis=0)[f.sector]
+    f.revenue = f.output * f.price
+    f.value_added = f.revenue - f.output * materials[f.sector]
 
     sold = group_sum(cell, f.output, n * sec.n).reshape(n, sec.n)
     fill = np.divide(sold, demand, out=np.zeros_like(sold), where=demand > 0)
     model.step_flows["industry"] = goods.volumes(fill)
+    adapt_markups(model)
 
     gap = np.divide(f.demand, f.capacity, out=np.ones(len(f)), where=f.capacity > 0) - 1.0
     change = np.clip(prm.labour_adjustment * gap, -prm.max_labour_change, prm.max_labour_change)
     f.labour_desired = f.labour * (1 + change)
+
+
+def hire_and_pay(model: ClusterModel) -> None:
+    """Hires each place's workers and sets its wage (the labour market of step 5).
+
+    Each place's firms get their desired labour scaled by min(1, supply / demand). The wage
+    follows the place's productivity and its labour market's tightness (a wage curve in
+    growth rates, as in Dosi et al. 2010's wage rule):
+
+        ln w_p(t) = ln w_p(t-1) + phi (ln A_p(t) - ln A_p(t-1)) + eps (tau_p(t) - e*)
+
+    with A_p the labour-weighted mean productivity of the place's firms, tau_p = labour demand
+    / supply and e* the step-0 employment rate (`employment_rate`), the change bounded to
+    +-`MAX_WAGE_CHANGE` a year. Tight markets raise wages, slack ones lower them, so prices
+    (mark-up on unit cost) and with them real demand and employment come back.
+    """
+    f, g, prm, n = model.firms, model.governments, model.params, model.net.n
+    wanted = group_sum(f.place, f.labour_desired, n)
+    hired = np.minimum(1.0, np.divide(g.labour_supply, wanted, out=np.ones(n), where=wanted > 0))
+    f.labour = f.labour_desired * hired[f.place]
+    jobs = group_sum(f.place, f.labour, n)
+    mean_a = np.divide(group_sum(f.place, f.labour * f.productivity, n), jobs,
+                       out=model.place_productivity.copy(), where=jobs > 0)
+    tightness = np.divide(wanted, g.labour_supply, out=np.full(n, prm.employment_rate),
+                          where=g.labour_supply > 0)
+    change = (prm.wage_productivity_passthrough * np.log(mean_a / model.place_productivity)
+              + prm.wage_tightness_elasticity * (tightness - prm.employment_rate))
+    g.wage = g.wage * np.exp(np.clip(change, -MAX_WAGE_CHANGE, MAX_WAGE_CHANGE))
+    model.place_productivity = mean_a
+
+
+def unit_cost(model: ClusterModel, materials: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Returns each firm's unit cost at full capacity, yuan per unit of output.
+
+    c = w L / y + m_s: the place's wage times the labour a unit of output takes at the firm's
+    capacity, plus the sector's material cost per unit, sum_j io[j, s] P_j at last year's
+    sector prices (`ClusterModel.material_cost`).
+    """
+    f = model.firms
+    labour_cost = np.divide(model.governments.wage[f.place] * f.labour, f.capacity,
+                            out=np.zeros(len(f)), where=f.capacity > 0)
+    return labour_cost + materials[f.sector]
+
+
+def quality(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns each firm's product quality q = 1 + premium x value-chain position, >= 1."""
+    return 1.0 + model.params.position_premium * model.firms.position
+
+
+def goods_demanded(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns (places x sectors) the goods each place buys this year, in units of output.
+
+    Households spend c x last year's income (wages, distributed profits and the R&D wages
+    of firms and institutes) and governments their public-services budget, both split over
+    sectors by the final-demand shares and turned into quantities at last year's sector
+    prices; firms buy the capital goods they invested in (`SectorTable.investment_share` of
+    each unit) and the inputs of last year's output, sum_j io[i, j] Y_pj.
+    """
+    prm, sec, g = model.params, model.sectors, model.governments
+    spending = prm.consumption_share * model.household_income + g.budget * g.public_services_share
+    investment = group_sum(model.firms.place, model.firms.invested, model.net.n)
+    return (spending[:, None] * (sec.final_demand_share / model.sector_price)[None, :]
+            + investment[:, None] * sec.investment_share[None, :]
+            + model.last.output_by_sector @ sec.io.T)
+
+
+def adapt_markups(model: ClusterModel) -> None:
+    """Moves mark-ups with market shares, then sets this year's sector prices.
+
+    mu <- mu exp(nu clip(ln f_t - ln f_{t-1}, -1, 1)), f the firm's share of its sector's
+    output in the cluster: a firm whose share grows raises its mark-up, one losing share cuts
+    it, the log form of Dosi, Fagiolo and Roventini's (2010) rule mu (1 + nu (f_t - f_{t-1}) /
+    f_{t-1}), which, unlike the ratio form, does not let the markups of small firms whose
+    shares jump drift up on average. The log change is taken relative to the mean of the
+    sector's continuing firms, so that shares freed by exits and taken by entrants do not
+    move all incumbents' mark-ups together; mu stays in [MARKUP_MIN, MARKUP_MAX]. A firm
+    without a share last year or this (an entrant, a firm that sold nothing) keeps its
+    mark-up. The sector price index is the
+    output-weighted mean price, kept where a sector sold nothing.
+    """
+    f, sec = model.firms, model.sectors
+    sector_output = group_sum(f.sector, f.output, sec.n)
+    share = np.divide(f.output, sector_output[f.sector], out=np.zeros(len(f)),
+                      where=sector_output[f.sector] > 0)
+    both = (share > 0) & (f.market_share > 0)
+    growth = np.zeros(len(f))
+    growth[both] = np.log(share[both] / f.market_share[both])
+    continuing = group_sum(f.sector, both.astype(float), sec.n)
+    mean_growth = np.divide(group_sum(f.sector, growth, sec.n), continuing, out=np.zeros(sec.n),
+                            where=continuing > 0)
+    growth = np.where(both, growth - mean_growth[f.sector], 0.0)
+    f.markup = np.clip(f.markup * np.exp(model.params.markup_adjustment * np.clip(growth, -1.0, 1.0)),
+                       MARKUP_MIN, MARKUP_MAX)
+    f.market_share = share
+    model.sector_price = np.divide(group_sum(f.sector, f.revenue, sec.n), sector_output,
+                                   out=model.sector_price.copy(), where=sector_output > 0)
 
 
 def land_limit(model: ClusterModel) -> NDArray[np.float64]:
@@ -486,6 +580,7 @@ class FirmAccounts:
     vat: NDArray[np.float64]
     profit: NDArray[np.float64]
     profit_tax: NDArray[np.float64]
+    dividends: NDArray[np.float64]
 
     def taxes_by_place(self, place: NDArray[np.int64], n_places: int) -> NDArray[np.float64]:
         """Returns what each place's government collects: VAT, profit tax, emission payments."""
@@ -497,7 +592,9 @@ def firm_accounts(model: ClusterModel) -> FirmAccounts:
 
     E = intensity x output (`carbon_intensity`). Emission cost = (carbon price + enforcement
     level x compliance cost) x E. Profit = VA (1 - vat) - wages - interest x debt -
-    depreciation x K - emission cost - own R&D. Profit tax on positive profit.
+    depreciation x K - emission cost - own R&D - overhead, the overhead being the fixed cost
+    of the enterprises the firm stands for (`overhead_per_enterprise` x enterprises per
+    firm), the same for a small firm as for a large one. Profit tax on positive profit.
     """
     f, g, prm = model.firms, model.governments, model.params
     intensity = carbon_intensity(model)
@@ -505,23 +602,42 @@ def firm_accounts(model: ClusterModel) -> FirmAccounts:
     per_tonne = (g.carbon_price + g.enforcement * prm.enforcement_cost)[f.place]
     emission_cost = per_tonne * emissions / 1e6
     vat = prm.vat_rate * np.maximum(f.value_added, 0.0)
+    overhead = prm.overhead_per_enterprise * model.enterprises_per_firm
     profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
-              - prm.depreciation_rate * f.capital - emission_cost - f.rd_own)
+              - prm.depreciation_rate * f.capital - emission_cost - f.rd_own - overhead)
+    profit_tax = prm.profit_tax_rate * np.maximum(profit, 0.0)
     return FirmAccounts(carbon_intensity=intensity, emissions=emissions, emission_cost=emission_cost,
-                        vat=vat, profit=profit, profit_tax=prm.profit_tax_rate * np.maximum(profit, 0.0))
+                        vat=vat, profit=profit, profit_tax=profit_tax,
+                        dividends=prm.dividend_payout * np.maximum(profit - profit_tax, 0.0))
+
+
+def household_income(model: ClusterModel, accounts: FirmAccounts) -> NDArray[np.float64]:
+    """Returns each place's household income of the year, M yuan.
+
+    Wages of the firms' workers, their own R&D (paid as researchers' wages), the dividends
+    they distribute, and institutes' funding (researchers' pay), all in the place where the
+    firm or institute is.
+    """
+    f, inst, n = model.firms, model.institutes, model.net.n
+    earned = model.governments.wage[f.place] * f.labour + f.rd_own + accounts.dividends
+    return group_sum(f.place, earned, n) + group_sum(inst.place, inst.funding, n)
 
 
 def settle_accounts(model: ClusterModel) -> None:
     """Step 6a: books the year's `firm_accounts`; capital depreciates, debt is repaid.
 
-    Net worth += profit - profit tax; K <- (1 - delta) K; debt <- (1 - repayment) debt; age + 1.
-    Taxes (VAT, profit tax, emission payments) are the place's revenue for next year's budget.
+    Net worth += profit - profit tax - dividends (a share `dividend_payout` of profit after
+    tax, when positive); K <- (1 - delta) K; debt <- (1 - repayment) debt; age + 1.
+    Taxes (VAT, profit tax, emission payments) are the place's revenue for next year's budget;
+    wages, R&D wages and dividends are its households' income (`household_income`), which
+    they spend next year.
     """
     f, prm = model.firms, model.params
     accounts = firm_accounts(model)
     model.firm_carbon_intensity = accounts.carbon_intensity  # read by exit, before firms change
+    model.household_income = household_income(model, accounts)
     f.emissions, f.profit = accounts.emissions, accounts.profit
-    f.net_worth += accounts.profit - accounts.profit_tax
+    f.net_worth += accounts.profit - accounts.profit_tax - accounts.dividends
     f.capital *= 1 - prm.depreciation_rate
     f.debt *= 1 - prm.debt_repayment_rate
     f.age += 1
@@ -531,7 +647,8 @@ def settle_accounts(model: ClusterModel) -> None:
 def exit_enter_relocate(model: ClusterModel) -> None:
     """Step 6b: firms exit, relocate down the hierarchy, and new firms enter.
 
-    Exit: net worth below zero; or a baseline hazard (times 1 - incubator effectiveness for
+    Exit: net worth below zero; or labour below the minimum viable size (`min_firm_size` x
+    the step-0 mean firm's); or a baseline hazard (times 1 - incubator effectiveness for
     an incubated startup) plus the policy exit pressure on the firm's sector in its place (0
     unless a division-of-labour or resource policy retires capacity); or, above the place's
     emission standard, closure with probability equal to the place's enforcement level.
@@ -539,11 +656,15 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     intensity above the median sector's, or value-added share below it) in a place with
     child places is pushed by p = rate x x / (x + x_half), x = w_p / min child wage - 1 +
     enforcement; a pushed firm moves to a child place drawn uniformly.
-    Entry: entrants per place and sector ~ Poisson(rate x incumbents x (1 + boost x incubation
+    Entry: entrants per place and sector ~ Poisson(rate x slots x (1 + boost x incubation
     coverage x quality) x 2 x profitable share x policy entry factor (1 unless a policy
-    favours the sector in the place)); an entrant copies its cell's mean productivity
-    with log-normal noise (sigma 0.1), half its mean labour, and the step-0 balance sheet
-    (capital per worker, debt at the target leverage).
+    favours the sector in the place) x crowding), slots = the cell's jobs / the step-0 mean
+    firm size (so the number of firms follows the labour force, not its own past), crowding
+    = min(1, slots / incumbents) (where the cell's firms are smaller than the step-0 mean, an
+    entrant expects less and fewer founders enter); an entrant copies
+    its cell's mean productivity with log-normal noise (sigma 0.1), R&D share and value-chain
+    position (the place's own calibration, not the sector's default), half its mean labour,
+    and the step-0 balance sheet (capital per worker, debt at the target leverage).
     Draws: one uniform per firm (exit), then one per firm above its emission standard
     (closure), one per firm that stays and could be pushed (a pushable sector in a place
     with p > 0), one per firm that moves (its destination), the entrants per place and
@@ -556,7 +677,8 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     hazard = prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
     if model.exit_pressure.any():  # 0 unless a policy retires capacity
         hazard += model.exit_pressure.ravel()[f.place * sec.n + f.sector]
-    leaves = (f.net_worth < 0) | (rng.random(m) < hazard)
+    too_small = f.labour < prm.min_firm_size * model.reference_firm_size
+    leaves = (f.net_worth < 0) | too_small | (rng.random(m) < hazard)
     dirty = np.zeros(0, dtype=np.int64)
     if np.isfinite(g.emission_standard).any():  # without a standard (infinite) no firm is dirty
         dirty = np.flatnonzero(model.firm_carbon_intensity > g.emission_standard[f.place])
@@ -601,23 +723,24 @@ def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArra
     place_of_cell = np.arange(cells) // sec.n
     boost = 1 + prm.incubation_entry_boost * (model.incubation_coverage
                                               * model.incubation_quality)[place_of_cell]
-    entrants = rng.poisson(prm.entry_rate * incumbents * boost * 2 * profitable
+    slots = group_sum(cell, weight * f.labour, cells) / model.reference_firm_size
+    crowding = np.minimum(1.0, np.divide(slots, incumbents, out=np.ones(cells), where=incumbents > 0))
+    entrants = rng.poisson(prm.entry_rate * slots * crowding * boost * 2 * profitable
                            * model.entry_factor.ravel())
     model.step_counts["entries"] = group_sum(place_of_cell, entrants.astype(float), n)
     if entrants.sum() == 0:
         return {}
     new_cell = np.repeat(np.arange(cells), entrants)
-    mean_a = group_sum(cell, weight * f.productivity, cells) / np.maximum(incumbents, 1)
-    mean_l = group_sum(cell, weight * f.labour, cells) / np.maximum(incumbents, 1)
+    def cell_mean(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        return (group_sum(cell, weight * values, cells) / np.maximum(incumbents, 1))[new_cell]
+
     k = len(new_cell)
-    labour = 0.5 * mean_l[new_cell]
-    sector = new_cell % sec.n
+    labour = 0.5 * cell_mean(f.labour)
     return dict(
-        place=new_cell // sec.n, sector=sector,
-        productivity=mean_a[new_cell] * rng.lognormal(0.0, 0.1, k),
+        place=new_cell // sec.n, sector=new_cell % sec.n,
+        productivity=cell_mean(f.productivity) * rng.lognormal(0.0, 0.1, k),
         labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
         net_worth=(1 - prm.target_leverage) * labour * prm.capital_per_worker,
         debt=prm.target_leverage * labour * prm.capital_per_worker,
-        rd_share=sec.rd_share[sector],
-        position=np.full(k, prm.tier_position[2]),
+        rd_share=cell_mean(f.rd_share), position=cell_mean(f.position), markup=cell_mean(f.markup),
     )

@@ -113,15 +113,22 @@ def migration_flows(model: ClusterModel) -> sp.csr_matrix:
     A share m of q's residents weighs a move; each chooses p with probability
     w_pq / (1 + sum_p' w_p'q), w_pq = exp(-d_pq / d_m) (1 - b_pq) exp(U_p - U_q - s), where
     staying has weight 1 and s is the preference for staying. Expected flows, no draws.
+    The logit shares are computed from log weights shifted by c_q = max(0, max_p ln w_pq),
+    w_pq / (1 + sum w) = e^(ln w_pq - c_q) / (e^(-c_q) + sum e^(ln w - c_q)), so that large
+    utility gaps cannot overflow.
     """
     g, prm, net = model.governments, model.params, model.net
     u = place_utility(model)
     pairs = net.pairs
-    w = (np.exp(-pairs.distance_km / prm.migration_decay_km) * (1.0 - model.pair_barrier)
-         * np.exp(u[pairs.dst] - u[pairs.src] - prm.stay_preference))
+    open_share = 1.0 - model.pair_barrier
+    log_w = np.where(open_share > 0, -pairs.distance_km / prm.migration_decay_km
+                     + np.log(np.maximum(open_share, 1e-300))
+                     + u[pairs.dst] - u[pairs.src] - prm.stay_preference, -np.inf)
+    shift = np.zeros(net.n)
+    np.maximum.at(shift, pairs.src, log_w)
+    w = np.exp(log_w - shift[pairs.src])
     weights = sp.csr_matrix((w, (pairs.dst, pairs.src)), shape=(net.n, net.n))
-    leave_share = column_sums(weights)
-    movers = prm.mobility_rate * g.population / (1.0 + leave_share)
+    movers = prm.mobility_rate * g.population / (np.exp(-shift) + column_sums(weights))
     return (weights @ sp.diags(movers)).tocsr()
 
 

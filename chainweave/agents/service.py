@@ -135,14 +135,15 @@ def provide_services(model: ClusterModel) -> None:
     f.credit = asked * granted[f.place]
     equity = np.where(f.net_worth > 0, (1 - prm.target_leverage) * desired, 0.0)
     f.debt += f.credit
-    f.capital += np.minimum(desired, equity + f.credit)
+    f.invested = np.minimum(desired, equity + f.credit)
 
     seeks_vc = model.sectors.high_tech[f.sector] & (f.age < prm.young_age)
     vc_asked = np.where(seeks_vc, prm.vc_ticket * per_firm, 0.0)
     vc_flows, vc_granted = serve(model, ServiceKind.VENTURE_CAPITAL, group_sum(f.place, vc_asked, n))
     f.venture_capital = vc_asked * vc_granted[f.place]
     f.net_worth += f.venture_capital
-    f.capital += f.venture_capital
+    f.invested += f.venture_capital
+    f.capital += f.invested
 
     startups = np.flatnonzero(f.age < prm.young_age)
     hosting, coverage = serve(model, ServiceKind.INCUBATOR,
