@@ -66,7 +66,8 @@ value added per head 10,000-200,000 yuan (2020 county and city range), R&D inten
 SUBSYSTEMS: tuple[str, ...] = ("industry", "innovation", "service", "urbanization")
 
 EXTENSIVE: tuple[str, ...] = (
-    "population", "urban_population", "value_added", "nonprimary_va", "output",
+    "population", "urban_population", "value_added", "nonprimary_va", "value_added_real",
+    "nonprimary_va_real", "output",
     "high_tech_output", "rd_spend", "patents", "new_finance", "public_services", "firms",
     "incubation_weight", "intermediation_weight", "employment", "emissions", "labour_supply",
     "researchers",
@@ -89,6 +90,8 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         "urban_population": g.population * g.urban_share,
         "value_added": last.value_added.copy(),
         "nonprimary_va": last.value_added_by_sector[:, nonprimary].sum(axis=1),
+        "value_added_real": last.real_value_added_by_sector.sum(axis=1),
+        "nonprimary_va_real": last.real_value_added_by_sector[:, nonprimary].sum(axis=1),
         "output": last.output_by_sector.sum(axis=1),
         "high_tech_output": last.output_by_sector[:, sec.high_tech].sum(axis=1),
         "rd_spend": group_sum(f.place, f.rd_own + f.rd_subsidy, n)
@@ -107,15 +110,19 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
 
 
 def indicators(totals: dict[str, NDArray[np.float64]]) -> dict[str, NDArray[np.float64]]:
-    """Returns the ratio indicators of `INDICATORS` from extensive totals (any grouping)."""
+    """Returns the ratio indicators of `INDICATORS` from extensive totals (any grouping).
+
+    Shares and levels of value added are taken at constant (step-0) prices, so that price
+    changes do not move them; R&D and credit are set against current-price value added.
+    """
 
     def ratio(a: NDArray[np.float64], b: NDArray[np.float64], scale: float = 1.0):
         return np.divide(a * scale, b, out=np.zeros(len(a)), where=b > 0)
 
     t = totals
     return {
-        "nonprimary_va_share": ratio(t["nonprimary_va"], t["value_added"]),
-        "va_per_capita": ratio(t["value_added"], t["population"], 1e6),
+        "nonprimary_va_share": ratio(t["nonprimary_va_real"], t["value_added_real"]),
+        "va_per_capita": ratio(t["value_added_real"], t["population"], 1e6),
         "high_tech_output_share": ratio(t["high_tech_output"], t["output"]),
         "rd_intensity": ratio(t["rd_spend"], t["value_added"]),
         "patents_per_10k": ratio(t["patents"], t["population"], 1e4),

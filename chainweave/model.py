@@ -341,10 +341,11 @@ class ClusterModel(mesa.Model):
         """Runs year 0: budgets, services, knowledge, production and accounts, no migration.
 
         Lagged quantities (last year's output by sector, wage bill, value added, emissions,
-        taxes, household income, investment) start from full use of capacity. Each firm's
-        price starts at its quality, 1 + premium x position (the step-0 calibration's
-        revenue), so its mark-up is quality / unit cost - 1 (within the mark-up bounds); the
-        sector prices of year 0 are the output-weighted means. Demand from outside the cluster
+        taxes, household income, investment) start from full use of capacity. Every firm of a
+        sector starts with the sector's mark-up, the one at which the sector's revenue is what
+        its firms' qualities (1 + premium x position) would fetch at price = quality (the
+        revenue the step-0 calibration matches); prices are that mark-up on each firm's unit
+        cost, and the sector prices of year 0 are their output-weighted means. Demand from outside the cluster
         per sector is the larger of `export_share` of that output and what the cluster's own
         demand leaves unsold, so year 0 starts near balance. Firms' patents of year 0 are
         expected values.
@@ -368,9 +369,15 @@ class ClusterModel(mesa.Model):
         capacity = group_sum(f.sector, f.capacity, sec.n)
         self.sector_price = np.divide(group_sum(f.sector, f.price * f.capacity, sec.n), capacity,
                                       out=np.ones(sec.n), where=capacity > 0)
-        f.markup = np.clip(f.price / firm.unit_cost(self, self.sector_price @ sec.io) - 1.0,
-                           firm.MARKUP_MIN, firm.MARKUP_MAX)
-        f.price = (1.0 + f.markup) * firm.unit_cost(self, self.sector_price @ sec.io)
+        cost = firm.unit_cost(self, self.sector_price @ sec.io)
+        cost_total = group_sum(f.sector, cost * f.capacity, sec.n)
+        markup = np.divide(group_sum(f.sector, f.price * f.capacity, sec.n), cost_total,
+                           out=np.ones(sec.n), where=cost_total > 0) - 1.0
+        f.markup = np.clip(markup, firm.MARKUP_MIN, firm.MARKUP_MAX)[f.sector]
+        f.price = (1.0 + f.markup) * cost
+        self.sector_price = np.divide(group_sum(f.sector, f.price * f.capacity, sec.n), capacity,
+                                      out=np.ones(sec.n), where=capacity > 0)
+        self.base_unit_value_added = self.sector_price - self.sector_price @ sec.io
         f.revenue = f.output * f.price
         f.value_added = f.revenue - f.output * (self.sector_price @ sec.io)[f.sector]
         f.market_share = np.divide(f.output, capacity[f.sector], out=np.zeros(len(f)),

@@ -23,6 +23,8 @@ from scipy.spatial import cKDTree
 from chainweave.errors import ParameterError
 
 EARTH_RADIUS_KM = 6371.0088
+MIN_MASS = 1e-200
+"""Attractive mass below which a destination finds no origin (demand / mass would overflow)."""
 
 
 class Tier(IntEnum):
@@ -444,7 +446,8 @@ class GravitySplit:
     Attributes:
         reach: Sparse weights of origins for each destination, self weights included (n x n).
         supply: Attractive mass of each origin for each good (n x goods), >= 0.
-        scale: demand[p, i] / sum_q reach[p, q] supply[q, i] (0 where the sum is 0).
+        scale: demand[p, i] / sum_q reach[p, q] supply[q, i] (0 where the sum is at most
+            `MIN_MASS`).
     """
 
     reach: sp.csr_matrix
@@ -479,7 +482,7 @@ def gravity_split(
     supply2 = np.asarray(supply, dtype=float).reshape(len(supply), -1)
     reach = reach if isinstance(reach, sp.csr_matrix) else sp.csr_matrix(reach)
     total = reach @ supply2
-    scale = np.divide(demand2, total, out=np.zeros_like(demand2), where=total > 0)
+    scale = np.divide(demand2, total, out=np.zeros_like(demand2), where=total > MIN_MASS)
     return GravitySplit(reach, supply2, scale)
 
 

@@ -42,7 +42,7 @@ from chainweave.agents.government import DECLINING_BELOW, MATURE_BELOW, REGENERA
 from chainweave.agents.institute import RESEARCHER_ELASTICITY, InstituteTable
 from chainweave.agents.service import ProviderTable, ServiceKind
 from chainweave.model import ClusterModel
-from chainweave.network import ResourceType
+from chainweave.network import MIN_MASS, ResourceType
 from chainweave.parameters import IndustryClass
 
 
@@ -81,11 +81,12 @@ class RefGovernment(RefAgent):
         need = prm.enforcement_half_cost * last_emissions
         self.enforcement = _div(spend_yuan, spend_yuan + need)
 
-    def utility(self, last_emissions: float) -> float:
+    def utility(self, last_emissions: float, last_jobs: float) -> float:
         prm = self.model.params
         per_head_yuan = self.public_services * 1e6 / max(self.population, 1.0)
         emissions_per_head = last_emissions / max(self.population, 1.0)
-        return (prm.utility_wage * math.log(max(self.wage, 1e-9) / prm.wage_base)
+        odds = min(1.0, _div(last_jobs, self.labour_supply, 1.0))
+        return (prm.utility_wage * math.log(max(self.wage * odds, 1e-9) / prm.wage_base)
                 + prm.utility_services * math.log1p(per_head_yuan / 1000.0)
                 - prm.utility_pollution * emissions_per_head)
 
@@ -244,9 +245,9 @@ class RefFirm(RefAgent):
         self.pull = self.capacity * land_share * (self.competitiveness / sector_mean) ** gamma
         return self.pull
 
-    def sell(self, cell_demand: float, cell_mass: float, materials: float) -> None:
+    def sell(self, demand: float, materials: float) -> None:
         prm = self.model.params
-        self.demand = self.pull * cell_demand / cell_mass if cell_mass > 0 else 0.0
+        self.demand = demand
         self.output = min(self.capacity, self.demand)
         self.revenue = self.output * self.price
         self.value_added = self.revenue - self.output * materials
@@ -376,7 +377,7 @@ class ReferenceModel(ClusterModel):
             total = 0.0
             for q in sorted(attract):
                 total += attract[q]
-            if total > 0:
+            if total > MIN_MASS:
                 for q, a in attract.items():
                     flows[p, q] = demand[p] / total * a
         if cap_by_supply:
@@ -411,7 +412,7 @@ class ReferenceModel(ClusterModel):
 
     def migrate_population(self, _: Any = None) -> None:
         prm, pairs, govs, n = self.params, self.net.pairs, self.governments_ref, self.net.n
-        u = [g.utility(self.last.emissions[p]) for p, g in enumerate(govs)]
+        u = [g.utility(self.last.emissions[p], self.last.employment[p]) for p, g in enumerate(govs)]
         log_weight = {}
         shift = [0.0] * n  # max(0, largest log weight) of each origin: shares without overflow
         for i, (q, p) in enumerate(zip(pairs.src, pairs.dst, strict=True)):
@@ -612,7 +613,14 @@ class ReferenceModel(ClusterModel):
             goods.append(flows)
         demand = np.minimum(demand, land)
         for f in firms:
-            f.sell(demand[f.place, f.sector], mass[f.place, f.sector], materials[f.sector])
+            f.demand = f.pull * demand[f.place, f.sector] / mass[f.place, f.sector] \
+                if mass[f.place, f.sector] > 0 else 0.0
+        excess = self.per_cell(lambda f: max(f.demand - f.capacity, 0.0))
+        room = self.per_cell(lambda f: max(f.capacity - f.demand, 0.0))
+        for f in firms:  # buyers full firms cannot serve turn to the cell's firms with room
+            key = f.place, f.sector
+            taken = min(1.0, _div(excess[key], room[key]))
+            f.sell(f.demand + max(f.capacity - f.demand, 0.0) * taken, materials[f.sector])
         sector_output, sector_revenue = [0.0] * sec.n, [0.0] * sec.n
         for f in firms:
             sector_output[f.sector] += f.output
@@ -709,7 +717,7 @@ class ReferenceModel(ClusterModel):
         labour = self.per_cell(lambda f: f.labour).ravel()
         rd_share = self.per_cell(lambda f: f.rd_share).ravel()
         position = self.per_cell(lambda f: f.position).ravel()
-        markup = self.per_cell(lambda f: f.markup).ravel()
+        log_markup = self.per_cell(lambda f: math.log(f.markup)).ravel()
         noise = self.rng.lognormal(0.0, 0.1, int(entrants.sum()))
         new_firms = []
         k = 0
@@ -726,7 +734,7 @@ class ReferenceModel(ClusterModel):
                     debt=prm.target_leverage * size * prm.capital_per_worker,
                     rd_share=rd_share[cell] / max(incumbents[cell], 1),
                     position=position[cell] / max(incumbents[cell], 1),
-                    markup=markup[cell] / max(incumbents[cell], 1),
+                    markup=math.exp(log_markup[cell] / max(incumbents[cell], 1)),
                     incubated=False, innovated=False, imitated=False, transferred=False,
                 )
                 new_firms.append(RefFirm(self, state))
@@ -769,6 +777,8 @@ class ReferenceModel(ClusterModel):
         wage = np.array([g.wage for g in self.governments_ref])
         return PlaceYear(
             output_by_sector=by_sector, value_added_by_sector=self.per_cell(lambda f: f.value_added),
+            real_value_added_by_sector=self.per_cell(
+                lambda f: f.output * self.base_unit_value_added[f.sector]),
             labour_by_sector=self.per_cell(lambda f: f.labour),
             firms_by_sector=self.per_cell(lambda f: 1.0), value_added=va, wage_bill=jobs * wage,
             emissions=self.per_place(firms, lambda f: f.emissions), employment=jobs,

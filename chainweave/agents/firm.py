@@ -84,7 +84,9 @@ class PlaceYear:
 
     Attributes:
         output_by_sector: (places x sectors) output, M yuan.
-        value_added_by_sector: (places x sectors) value added, M yuan.
+        value_added_by_sector: (places x sectors) value added, M yuan (current prices).
+        real_value_added_by_sector: (places x sectors) value added at step-0 prices, M yuan:
+            output x the sector's step-0 value added per unit (`base_unit_value_added`).
         labour_by_sector: (places x sectors) jobs.
         firms_by_sector: (places x sectors) model firms.
         value_added, wage_bill, emissions, employment, resource_output: per place.
@@ -94,6 +96,7 @@ class PlaceYear:
 
     output_by_sector: NDArray[np.float64]
     value_added_by_sector: NDArray[np.float64]
+    real_value_added_by_sector: NDArray[np.float64]
     labour_by_sector: NDArray[np.float64]
     firms_by_sector: NDArray[np.float64]
     value_added: NDArray[np.float64]
@@ -122,6 +125,7 @@ def place_year(model: ClusterModel) -> PlaceYear:
     return PlaceYear(
         output_by_sector=output,
         value_added_by_sector=va,
+        real_value_added_by_sector=output * model.base_unit_value_added[None, :],
         labour_by_sector=labour,
         firms_by_sector=by_cell(None),
         value_added=place_va,
@@ -399,8 +403,8 @@ def produce_and_trade(model: ClusterModel) -> None:
     Demand from outside the cluster grows at a fixed rate and goes to places by M_qi.
     Primary industry is bound to land (`land_limit`): a place's primary capacity counts in
     M_qi only up to its land limit, and its primary demand is capped there. A firm
-    gets its place-sector's demand in proportion to y_f (E_f / E_i)^gamma and sells
-    min(capacity, demand); revenue is output x (1 + premium x position).
+    gets its place-sector's demand in proportion to y_f (E_f / E_i)^gamma, plus what full
+    firms of its cell cannot serve (`overflow_demand`), and sells min(capacity, demand).
     Desired labour next year moves toward what sales need, by at most a fixed share.
     """
     f, prm, sec, n = model.firms, model.params, model.sectors, model.net.n
@@ -435,6 +439,7 @@ def produce_and_trade(model: ClusterModel) -> None:
     cell_mass = mass.ravel()[cell]
     f.demand = np.divide(pull * demand.ravel()[cell], cell_mass, out=np.zeros(len(f)),
                          where=cell_mass > 0)
+    f.demand += overflow_demand(f.demand, f.capacity, cell, n * sec.n)
     f.output = np.minimum(f.capacity, f.demand)
     f.revenue = f.output * f.price
     f.value_added = f.revenue - f.output * materials[f.sector]
@@ -543,6 +548,22 @@ def adapt_markups(model: ClusterModel) -> None:
     f.market_share = share
     model.sector_price = np.divide(group_sum(f.sector, f.revenue, sec.n), sector_output,
                                    out=model.sector_price.copy(), where=sector_output > 0)
+
+
+def overflow_demand(
+    demand: NDArray[np.float64], capacity: NDArray[np.float64], cell: NDArray[np.int64], n_cells: int
+) -> NDArray[np.float64]:
+    """Returns the demand each firm takes over from full firms of its place and sector.
+
+    Buyers a firm cannot serve (demand above capacity) turn to the firms of the same place
+    and sector with spare capacity, in proportion to that spare capacity, as far as it goes.
+    Full firms keep their own demand as their signal to grow.
+    """
+    excess = group_sum(cell, np.maximum(demand - capacity, 0.0), n_cells)
+    spare = np.maximum(capacity - demand, 0.0)
+    room = group_sum(cell, spare, n_cells)
+    taken = np.minimum(1.0, np.divide(excess, room, out=np.zeros(n_cells), where=room > 0))
+    return spare * taken[cell]
 
 
 def land_limit(model: ClusterModel) -> NDArray[np.float64]:
@@ -663,7 +684,8 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     = min(1, slots / incumbents) (where the cell's firms are smaller than the step-0 mean, an
     entrant expects less and fewer founders enter); an entrant copies
     its cell's mean productivity with log-normal noise (sigma 0.1), R&D share and value-chain
-    position (the place's own calibration, not the sector's default), half its mean labour,
+    position (the place's own calibration, not the sector's default), the geometric mean of
+    its mark-ups (a typical incumbent's, not one pulled up by a few), half its mean labour,
     and the step-0 balance sheet (capital per worker, debt at the target leverage).
     Draws: one uniform per firm (exit), then one per firm above its emission standard
     (closure), one per firm that stays and could be pushed (a pushable sector in a place
@@ -742,5 +764,6 @@ def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArra
         labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
         net_worth=(1 - prm.target_leverage) * labour * prm.capital_per_worker,
         debt=prm.target_leverage * labour * prm.capital_per_worker,
-        rd_share=cell_mean(f.rd_share), position=cell_mean(f.position), markup=cell_mean(f.markup),
+        rd_share=cell_mean(f.rd_share), position=cell_mean(f.position),
+        markup=np.exp(cell_mean(np.log(f.markup))),
     )

@@ -96,13 +96,17 @@ def allocate_budget(model: ClusterModel) -> None:
 def place_utility(model: ClusterModel) -> NDArray[np.float64]:
     """Returns each place's attractiveness to residents (dimensionless).
 
-    U_p = b_w ln(w_p / w_0) + b_s ln(1 + G_p / N_p / 1000 yuan) - b_e E_p / N_p, with w the
-    wage, G the public-services stock, N residents and E last year's emissions (t CO2).
+    U_p = b_w ln(w_p e_p / w_0) + b_s ln(1 + G_p / N_p / 1000 yuan) - b_e E_p / N_p, with w the
+    wage, e = min(1, last year's jobs / labour supply) the odds of finding work (the expected
+    wage of Harris and Todaro 1970), G the public-services stock, N residents and E last
+    year's emissions (t CO2).
     """
     g, prm = model.governments, model.params
     per_head_yuan = g.public_services * 1e6 / np.maximum(g.population, 1.0)
     emissions_per_head = model.last.emissions / np.maximum(g.population, 1.0)
-    return (prm.utility_wage * np.log(np.maximum(g.wage, 1e-9) / prm.wage_base)
+    odds = np.minimum(1.0, np.divide(model.last.employment, g.labour_supply,
+                                     out=np.ones(len(g)), where=g.labour_supply > 0))
+    return (prm.utility_wage * np.log(np.maximum(g.wage * odds, 1e-9) / prm.wage_base)
             + prm.utility_services * np.log1p(per_head_yuan / 1000.0)
             - prm.utility_pollution * emissions_per_head)
 
