@@ -82,25 +82,40 @@ def run_model(
         raise ParameterError("seed", seed, "a whole number in [0, 2**63)")
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise ParameterError("steps", steps, "a whole number >= 0")
+    base = _scenario(scenario)
+    paths, added = resolve_values(base, policies, values)
+    if "horizon" in paths:
+        raise ParameterError("horizon", paths["horizon"], "steps=... (run_model sets the horizon from steps)")
+    target = _target(_key(scenario, base), added, _outputs_key(outputs), int(steps), per_step)
+    return target.evaluate({**paths, "horizon": int(steps)}, int(seed))
+
+
+def resolve_values(base: Scenario, policies: Sequence[str], values: Mapping[str, Any]
+                   ) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Returns ({full path: value}, policies to add) for values named by path or short name.
+
+    The policies to add are ``policies`` and each library policy the scenario does not use
+    whose parameter is set; integral floats for whole-number parameters become ints.
+
+    Raises:
+        ParameterError: for an unknown or ambiguous name, or a path given twice.
+    """
     if isinstance(policies, str):
         policies = [p.strip() for p in policies.split(",") if p.strip()]
-    base = _scenario(scenario)
-    labels = {p.name: p.policy for p in base.spec.policies} | {p: p for p in policies}
+    labels = {p.name: p.policy for p in base.spec.policies}
+    added = [p for p in policies if p not in labels]
+    labels |= {p: p for p in policies}
     paths: dict[str, Any] = {}
     for name, value in values.items():
         path = resolve_path(name, labels, value)
-        if path == "horizon":
-            raise ParameterError(name, value, "steps=... (run_model sets the horizon from steps)")
         if path in paths:
             raise ParameterError(name, value, f"one value for {path} (it was given twice)")
         paths[path] = _whole(path, value, labels)
-    added = [*policies]
-    for path in paths:
         parts = path.split(".")
-        if parts[0] == "policies" and parts[1] not in labels | dict.fromkeys(added):
+        if parts[0] == "policies" and parts[1] not in labels:
             added.append(parts[1])
-    target = _target(_key(scenario, base), tuple(added), _outputs_key(outputs), int(steps), per_step)
-    return target.evaluate({**paths, "horizon": int(steps)}, int(seed))
+            labels[parts[1]] = parts[1]
+    return paths, tuple(added)
 
 
 def _whole(path: str, value: Any, labels: Mapping[str, str]) -> Any:
