@@ -70,9 +70,10 @@ def run_model(
             `chainweave.parameters_table` lists them with units and bounds.
 
     Returns:
-        {output name: value}: a float per output (named ``<metric>`` for the cluster,
-        ``<metric>_<scope>`` otherwise, ``..._stepN`` for other steps than the final one), or
-        an array per output with ``per_step``.
+        {output name: value}: a float per output, named ``<metric>`` for the cluster and
+        ``<metric>_<scope>`` otherwise (a mapping with other steps than ``final`` gives
+        ``..._stepN`` and ``..._final`` as in a sweep's runs table), or an array over steps per
+        output with ``per_step``.
 
     Raises:
         ParameterError: for an unknown or ambiguous name (with did-you-mean suggestions), a
@@ -154,6 +155,8 @@ def _key(scenario: str | Path | Scenario, base: Scenario) -> str:
         return f"ref:{scenario}"
     key = "data:" + json.dumps(base.resolved(), sort_keys=True, default=str)
     _GIVEN.setdefault(key, base)
+    while len(_GIVEN) > 64:  # keep the latest; an evicted one is added again when given again
+        del _GIVEN[next(iter(_GIVEN))]
     return key
 
 

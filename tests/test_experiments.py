@@ -64,3 +64,11 @@ def test_bad_values_are_one_clear_error(values, field, expected):
 def test_unknown_output_metric_is_named():
     with pytest.raises(ParameterError, match="outputs"):
         chainweave.run_model(seed=1, steps=1, outputs=["no_such_metric"], **SMALL)
+
+
+def test_a_scenario_object_runs_like_its_name():
+    from chainweave.scenarios import load_scenario
+
+    scenario = load_scenario("yijing_jingen")
+    assert chainweave.run_model(scenario, seed=1, steps=1, **SMALL) == chainweave.run_model(
+        "yijing_jingen", seed=1, steps=1, **SMALL)
