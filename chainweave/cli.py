@@ -207,5 +207,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("run.py: interrupted", file=sys.stderr)
         return 130
+import chainweave.listing  # noqa: E402,F401  (registers the list subcommand)
 import chainweave.plot_command  # noqa: E402,F401  (registers the plot and dashboard subcommands)
 import chainweave.sweeps.command  # noqa: E402,F401  (registers the sweep subcommand)

@@ -31,7 +31,7 @@ from chainweave.agents.firm import Firm
 from chainweave.agents.government import CityGovernment, GovernmentTable
 from chainweave.agents.institute import InstituteTable, ResearchInstitute
 from chainweave.agents.service import ProviderTable, ServiceKind, ServiceProvider
-from chainweave.agents.table import group_sum
+from chainweave.agents.table import HandlesByType, group_sum
 from chainweave.errors import ParameterError
 from chainweave.measures import COUPLING_VARIANT, SUBSYSTEMS, place_totals, score_groupings
 from chainweave.network import (
@@ -514,6 +514,29 @@ class ClusterModel(mesa.Model):
             self.step()
 
     # --- handles --------------------------------------------------------------------------
+    @property
+    def agents_by_type(self) -> HandlesByType:
+        """Mesa's agents by type; without firm handles, ``[Firm]`` says to use ``model.firms``."""
+        missing = {} if self.firm_handles else {Firm: (
+            f"no Mesa handles for firms: this model has {len(self.firms)} firms and makes handles "
+            f"only up to FIRM_HANDLE_LIMIT = {FIRM_HANDLE_LIMIT} (or was built with firm_handles=False); "
+            "read the column table model.firms (model.firms.productivity, model.firms.row(uid), ...) "
+            "or build the model with firm_handles=True")}
+        return HandlesByType(super().agents_by_type, missing)
+
+    @classmethod
+    def from_scenario(cls, scenario: str = "yijing_jingen", **kwargs: Any) -> ClusterModel:
+        """Returns the model of a scenario: a `chainweave.scenarios.ScenarioModel`.
+
+        Its keywords are plain values (the scenario's name, parameter values by path or short
+        name, ``policies``, ``rng``, ``steps``), so Mesa's ``batch_run`` and SolaraViz can
+        rebuild it: ``mesa.batch_run(ScenarioModel, parameters={"scenario_name":
+        "yijing_jingen", ...})``. See `ScenarioModel` for the keywords.
+        """
+        from chainweave.scenarios.mesa_model import ScenarioModel
+
+        return ScenarioModel(scenario, **kwargs)
+
     def add_firm_handles(self, uids: np.ndarray) -> None:
         """Creates Mesa agents for new firms (when handles are on)."""
         if self.firm_handles:

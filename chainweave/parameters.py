@@ -349,6 +349,10 @@ POLICY_SHARES: tuple[str, ...] = (
 )
 """Budget shares of a city government's policy mix, in the order governments store them."""
 
+LEVERS: tuple[str, ...] = (*POLICY_SHARES, "collaboration", "carbon_price", "emission_standard")
+"""`ModelParams` fields a city government sets (kind ``lever`` in `chainweave.parameters_table`);
+every other field is a behavioural constant or an exogenous condition."""
+
 
 @dataclass(frozen=True, eq=False)
 class SectorTable:

@@ -39,13 +39,21 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_table(table: pd.DataFrame, path: Path) -> None:
-    """Writes a table to ``path`` (.parquet or .csv, by suffix) atomically."""
+    """Writes a table to ``path`` (.parquet or .csv, by suffix) atomically.
+
+    In Parquet, the columns of a ``places``, ``cluster`` or ``flows`` table (by the file's
+    stem) carry their unit and description from `chainweave.columns` as field metadata.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
         if path.suffix == ".parquet":
-            table.to_parquet(tmp, index=False)
+            import pyarrow.parquet as pq
+
+            from chainweave.columns import arrow_table
+
+            pq.write_table(arrow_table(path.stem, table), tmp)
         else:
             table.to_csv(tmp, index=False)
         os.chmod(tmp, FILE_MODE)

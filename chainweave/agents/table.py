@@ -13,6 +13,8 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
+from chainweave.errors import ParameterError
+
 if TYPE_CHECKING:
     from chainweave.model import ClusterModel
 
@@ -130,10 +132,24 @@ def rows_to_move(
     return size + np.flatnonzero(kept[size:]), empty[empty < size]
 
 
+READ_ONLY: tuple[str, ...] = ("uid", "place")
+"""Columns a handle cannot write: ``uid`` keys the agent's row, ``place`` ties it to the place
+arrays (firms move by the relocation phase, which keeps the counts and flows)."""
+
+
 class RowAgent(mesa.Agent):
     """A Mesa agent that is a handle onto one row of a `ColumnTable`.
 
-    Attribute access falls through to the row, so ``firm.productivity`` reads the column.
+    Attribute access goes through to the row: ``firm.productivity`` reads the column and
+    ``firm.productivity *= 3`` writes it, so the model's next phases see the change. A lever
+    of a government or provider (a budget share, the carbon price, ...) written this way also
+    becomes its baseline, the value the policies act on each year. ``uid`` and ``place`` are
+    read-only (`READ_ONLY`); other names set on a handle stay on the handle, as with any
+    Mesa agent.
+
+    ``uid`` is the agent's key in its type's table (``model.firms.row(uid)``; counted per
+    type from 0, never reused); ``unique_id`` is Mesa's id, unique over all agents of the
+    model (Mesa counts it from 1 across the four types), so the two differ.
     """
 
     table_name: ClassVar[str] = ""
@@ -163,6 +179,54 @@ class RowAgent(mesa.Agent):
                 raise AttributeError(f"agent {self.uid} has left the model")
             return getattr(table, name)[r].item()
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        model = self.__dict__.get("model")
+        table = getattr(model, self.table_name, None) if model is not None else None
+        if name in READ_ONLY and (name in self.__dict__ or (table is not None and name in table.COLUMNS)):
+            raise AttributeError(f"{type(self).__name__}.{name} is read-only through a handle (it keys "
+                                 "the agent's row and place); change model tables only in phases")
+        if table is None or name not in table.COLUMNS:
+            super().__setattr__(name, value)
+            return
+        r = table.row_of(self.uid)
+        if r < 0:
+            raise AttributeError(f"agent {self.uid} has left the model")
+        column = getattr(table, name)
+        if column.dtype.kind in "iu" and (isinstance(value, bool) or float(value) != int(value)):
+            raise ParameterError(f"{type(self).__name__}.{name}", value, "a whole number")
+        column[r] = value
+        baseline = getattr(getattr(model, "lever_baseline", None), self.table_name, None)
+        if baseline is not None and name in baseline and r < len(baseline[name]):
+            baseline[name][r] = value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(uid={self.uid}, unique_id={self.unique_id})"
+
+
+class HandlesByType(dict):
+    """Mesa's ``agents_by_type``, saying what to do when a model made no firm handles.
+
+    Above `chainweave.model.FIRM_HANDLE_LIMIT` firms (or with ``firm_handles=False``) a
+    model has no Mesa agent per firm; asking for them raises a `MissingHandles` error that
+    points to the column table instead of a bare ``KeyError``.
+    """
+
+    def __init__(self, by_type: dict[type, Any], missing: dict[type, str]) -> None:
+        super().__init__(by_type)
+        self.missing = missing
+
+    def __missing__(self, key: type) -> Any:
+        if key in self.missing:
+            raise MissingHandles(self.missing[key])
+        raise KeyError(key)
+
+
+class MissingHandles(KeyError):
+    """No Mesa handles for an agent type (its rows are in the column table)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def group_sum(

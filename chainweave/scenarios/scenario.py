@@ -338,6 +338,21 @@ class Scenario:
         """Returns the scenario's policies with their targets resolved on ``net``."""
         return [_activate(p, net) for p in self.spec.policies]
 
+    def model_kwargs(self, seed: int | None = None, record_flows: bool = True,
+                     firm_handles: bool | None = None, steps: int | None = None) -> dict[str, Any]:
+        """Returns the `ClusterModel` keywords of this scenario (arguments as for `build_model`).
+
+        They are the graph, parameters, sectors, policies, government mixes, seed and horizon.
+        For Mesa's ``batch_run`` and SolaraViz, which pass keywords as plain values and keep
+        them in their results, use `chainweave.scenarios.ScenarioModel` instead.
+        """
+        mix = {place: m.model_dump(exclude_none=True) for place, m in self.spec.governments.items()}
+        return {"graph": self.graph, "params": self.params, "sectors": self.sectors,
+                "rng": self.seed if seed is None else seed,
+                "steps": self.horizon if steps is None else steps,
+                "record_flows": record_flows, "firm_handles": firm_handles,
+                "policies": self.active_policies(self.network), "government_mix": mix}
+
     def build_model(self, seed: int | None = None, record_flows: bool = True,
                     firm_handles: bool | None = None, steps: int | None = None) -> ClusterModel:
         """Returns a `ClusterModel` of this scenario (policies attached), ready to step.
@@ -348,13 +363,7 @@ class Scenario:
             firm_handles: Whether to make a Mesa agent per firm (default: small runs only).
             steps: Horizon of the model (``running`` turns False after it); default the scenario's.
         """
-        net = self.network
-        mix = {place: m.model_dump(exclude_none=True) for place, m in self.spec.governments.items()}
-        return ClusterModel(graph=self.graph, params=self.params, sectors=self.sectors,
-                            rng=self.seed if seed is None else seed,
-                            steps=self.horizon if steps is None else steps,
-                            record_flows=record_flows, firm_handles=firm_handles,
-                            policies=self.active_policies(net), government_mix=mix)
+        return ClusterModel(**self.model_kwargs(seed, record_flows, firm_handles, steps))
 
     def run(self, seed: int | None = None, steps: int | None = None,
             record_flows: bool = True) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:

@@ -29,6 +29,10 @@ from SALib.sample import sobol as saltelli
 from chainweave.errors import ParameterError
 from chainweave.sweeps.spec import SweepSpec
 
+CALC_SECOND_ORDER = False
+"""Saltelli designs here give first-order and total indices only (N (D + 2) points); the
+sampler and `chainweave.sweeps.indices` both read this."""
+
 
 @dataclass(frozen=True)
 class Design:
@@ -78,6 +82,32 @@ class Design:
         row = self._values[point]
         return {path: int(v) if whole else float(v)
                 for path, v, whole in zip(self.paths, row, self.integer, strict=True)}
+
+    def salib_settings(self) -> dict[str, Any]:
+        """Returns what SALib needs to recompute the indices from the runs table (JSON-able).
+
+        The design's settings (method, problem, seed, Morris ``num_levels``, Saltelli
+        ``calc_second_order`` and ``N``, grid levels), the SALib functions that sampled and
+        analyse it, and how runs become its ``Y``: each point's outputs averaged over its
+        replicates, in point order (the runs table's ``point`` column).
+        """
+        settings: dict[str, Any] = {
+            "method": self.method, "seed": self.seed, "problem": self.problem,
+            "Y": "runs.groupby('point')[output].mean(), in point order (X: design points as sampled)",
+        }
+        d = len(self.paths)
+        if self.method == "morris":
+            settings |= {"sample": "SALib.sample.morris.sample", "analyze": "SALib.analyze.morris.analyze",
+                         "N": self.n_points // (d + 1), "num_levels": self.levels}
+        elif self.method == "sobol":
+            settings |= {"sample": "SALib.sample.sobol.sample", "analyze": "SALib.analyze.sobol.analyze",
+                         "N": self.n_points // (d + 2), "calc_second_order": CALC_SECOND_ORDER}
+        elif self.method == "lhs":
+            settings |= {"sample": "SALib.sample.latin.sample", "N": self.n_points}
+        else:
+            settings |= {"levels": {c: sorted(set(self.points[:, k].tolist()))
+                                    for k, c in enumerate(self.columns)}}
+        return settings
 
     def run(self, run_id: int) -> tuple[int, int, int]:
         """Returns (point, replicate, seed) of a run."""
@@ -145,5 +175,5 @@ def build_design(spec: SweepSpec, integer: tuple[bool, ...], source: str = "(scr
     elif design.method == "morris":
         matrix = morris.sample(problem, design.samples, num_levels=design.levels, seed=spec.seed)
     else:
-        matrix = saltelli.sample(problem, design.samples, calc_second_order=False, seed=spec.seed)
+        matrix = saltelli.sample(problem, design.samples, calc_second_order=CALC_SECOND_ORDER, seed=spec.seed)
     return Design(points=np.asarray(matrix, float), problem=problem, levels=design.levels, **common)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import morris, sobol
 
-from chainweave.sweeps.designs import Design
+from chainweave.sweeps.designs import CALC_SECOND_ORDER, Design
 
 MORRIS_COLUMNS: tuple[str, ...] = ("output", "parameter", "mu", "mu_star", "mu_star_ci_low",
                                    "mu_star_ci_high", "sigma")
@@ -93,8 +93,8 @@ def sobol_indices(design: Design, runs: pd.DataFrame, outputs: Sequence[str],
             rows += _nan_rows(output, design, len(SOBOL_COLUMNS))
             continue
         with np.errstate(divide="ignore", invalid="ignore"):
-            result = sobol.analyze(design.problem, y, calc_second_order=False, conf_level=conf_level,
-                                   seed=design.seed)
+            result = sobol.analyze(design.problem, y, calc_second_order=CALC_SECOND_ORDER,
+                                   conf_level=conf_level, seed=design.seed)
         for k, name in enumerate(design.columns):
             s1, s1_half = float(result["S1"][k]), float(result["S1_conf"][k])
             st, st_half = float(result["ST"][k]), float(result["ST_conf"][k])

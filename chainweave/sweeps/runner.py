@@ -177,7 +177,8 @@ def sweep(
                         "integer": whole} for p, whole in zip(spec.parameters, design.integer, strict=True)],
         "outputs": list(prepared.columns), "points": design.n_points, "replications": design.replications,
         "runs": design.n_runs, "runs_resumed": len(done), "runs_this_session": len(todo),
-        "seed": spec.seed, "conf_level": spec.design.conf_level, "executor": runner.description,
+        "seed": spec.seed, "conf_level": spec.design.conf_level, "salib": design.salib_settings(),
+        "executor": runner.description,
         "workers": runner.workers, "compute_seconds": computing,
         "wall_seconds": time.perf_counter() - started,
     }

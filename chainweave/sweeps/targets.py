@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 from chainweave.errors import ParameterError
@@ -89,6 +90,20 @@ class Output:
         values = at_step.loc[at_step["tier"] == self.scope, self.metric]
         return float(values.sum() if self.aggregate == "sum" else values.mean())
 
+    def series(self, tables: Mapping[str, pd.DataFrame]) -> np.ndarray:
+        """Returns the output's value at every step of one run, step 0 first (``step`` ignored)."""
+        cluster = tables["cluster"].sort_values("step")
+        if self.source == "cluster":
+            return cluster[self.metric].to_numpy(float)
+        if self.source == "cluster_tier":
+            return cluster[f"{self.metric}_{self.scope}"].to_numpy(float)
+        places = tables["places"]
+        if self.source == "place":
+            one = places.loc[places["place_name"] == self.scope].sort_values("step")
+            return one[self.metric].to_numpy(float)
+        in_tier = places.loc[places["tier"] == self.scope].groupby("step", sort=True)[self.metric]
+        return (in_tier.sum() if self.aggregate == "sum" else in_tier.mean()).to_numpy(float)
+
 
 @dataclass
 class ScenarioTarget:
@@ -101,12 +116,15 @@ class ScenarioTarget:
         resolved: The base scenario, resolved (`Scenario.resolved`), policies and fixed values in.
         source: Where the base came from, for error messages.
         outputs: The output columns.
+        per_step: Return each output at every step (an array, step 0 first) instead of at
+            its step (`chainweave.run_model` asks for this; sweeps do not).
     """
 
     resolved: dict[str, Any]
     source: str
     outputs: tuple[Output, ...]
     _base: Scenario | None = field(default=None, repr=False, compare=False)
+    per_step: bool = False
 
     @property
     def base(self) -> Scenario:
@@ -122,6 +140,8 @@ class ScenarioTarget:
         """Runs the base with ``values`` set at ``seed``; returns {output column: value}."""
         scenario = self.base.with_values(values) if values else self.base
         tables, _ = scenario.run(seed=seed, record_flows=False)
+        if self.per_step:
+            return {out.column: out.series(tables) for out in self.outputs}
         return {out.column: out.value(tables) for out in self.outputs}
 
 
@@ -342,14 +362,23 @@ def _scenario(spec: SweepSpec, folder: Path | None, source: str) -> PreparedTarg
     for p in spec.parameters:
         if p.path == "horizon":
             horizon = min(horizon, *(p.levels if p.levels is not None else p.bounds))
-    probe, _ = base.run(seed=base.seed, steps=0, record_flows=False)
-    outputs = [out for i, o in enumerate(spec.outputs)
-               for out in _outputs(o, i, probe, base, horizon, source)]
+    outputs = scenario_outputs(base, spec.outputs, horizon, source)
     columns = [o.column for o in outputs]
     check_columns([p.column for p in spec.parameters], columns, source)
     resolved = base.resolved()
     target = ScenarioTarget(resolved, base.source, tuple(outputs), base)
     return PreparedTarget(target, tuple(columns), tuple(integer), {"scenario": resolved})
+
+
+def scenario_outputs(base: Scenario, specs: list[OutputSpec], horizon: int, source: str) -> list[Output]:
+    """Returns the output columns of output specs, checked against a step-0 run of ``base``.
+
+    Raises:
+        ParameterError: naming ``source`` and ``outputs[i]`` for an unknown metric or scope, or
+            a step after ``horizon``.
+    """
+    probe, _ = base.run(seed=base.seed, steps=0, record_flows=False)
+    return [out for i, o in enumerate(specs) for out in _outputs(o, i, probe, base, horizon, source)]
 
 
 def _outputs(out: OutputSpec, i: int, probe: Mapping[str, pd.DataFrame], base: Scenario, horizon: int,
