@@ -70,8 +70,10 @@ _COMPARISON = (
 TOTALS = (
     Column("population", "persons", "residents"),
     Column("urban_population", "persons", "urban residents"),
-    Column("value_added", "M yuan/yr", "value added of the firms (GDP of the model economy)"),
-    Column("nonprimary_va", "M yuan/yr", "value added of secondary and tertiary sectors"),
+    Column("value_added", "M yuan/yr", "value added of the firms at current prices (GDP of the model economy)"),
+    Column("nonprimary_va", "M yuan/yr", "value added of secondary and tertiary sectors, current prices"),
+    Column("value_added_real", "M yuan/yr", "value added at step-0 prices (output x the sector's step-0 value added per unit)"),
+    Column("nonprimary_va_real", "M yuan/yr", "value added of secondary and tertiary sectors at step-0 prices"),
     Column("output", "M yuan/yr", "gross output of the firms"),
     Column("high_tech_output", "M yuan/yr", "gross output of high-tech sectors"),
     Column("rd_spend", "M yuan/yr", "R&D spending: firms' own R&D, R&D subsidies and institutes' funding"),

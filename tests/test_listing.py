@@ -20,7 +20,7 @@ def test_parameters_are_the_parameter_table(capsys):
     table = chainweave.parameters_table()
     assert listed["path"].tolist() == table["path"].tolist()
     row = listed.set_index("path").loc["params.kernel_decay_km"]
-    assert (row["unit"], row["lower"], row["kind"]) == ("km", 1.0, "uncertainty")
+    assert (row["unit"], row["lower"], row["kind"]) == ("km", 5.0, "uncertainty")
 
 
 def test_columns_are_the_data_dictionary(capsys):
