@@ -60,7 +60,8 @@ class ModelParams:
     # --- size and horizon -------------------------------------------------------------
     n_firms: int = _p(5_000, 1, 1e9, "firms", "firms at step 0, placed by population")
     enterprises_per_person: float = _p(
-        0.031, 0.0001, 0.2, "enterprises/person", "real enterprises per resident (what a model firm stands for)"
+        0.031, 0.0001, 0.2, "enterprises/person",
+        "real enterprises per resident (what a model firm stands for)"
     )
     institutes_per_tier: tuple[int, int, int] = _p(
         (40, 8, 1), 0, 1000, "institutes", "research institutes per core, secondary, county place"

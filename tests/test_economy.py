@@ -7,7 +7,6 @@ figures are in the validation suite.
 import numpy as np
 import pytest
 
-from chainweave.agents.table import group_sum
 from chainweave.scenarios import load_scenario
 
 SEEDS = range(10)
