@@ -206,3 +206,14 @@ def resolve_systems(entries: Sequence[str | dict[str, Any]], where: str) -> tupl
             raise ParameterError(f"{at}.name", system.name, "a name no other system of the run has")
         systems.append(system)
     return tuple(systems)
+
+
+class MeasurementSpec(_Section):
+    """A scenario's ``measurement`` section: the index systems its runs are scored under.
+
+    ``systems`` lists bundled names, YAML files or inline systems; ``default`` is always
+    scored (its columns are the unprefixed ones) whether listed or not. Entries are checked
+    by `resolve_systems` when the scenario is loaded.
+    """
+
+    systems: list[str | dict[str, Any]] = ["default"]
