@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import pandas as pd
 
-from chainweave.comparison import compare, format_ranking
+from chainweave.comparison import compare, format_ranking, format_rankings
 from chainweave.errors import ParameterError
 from chainweave.network import Tier
 from chainweave.results import write_results
@@ -70,7 +70,24 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     for text in getattr(args, "set", []):
         name, value = _parse_override(text)
         values[name if "." in name else f"params.{name}"] = value
+    systems = _systems(getattr(args, "systems", None))
+    if systems:
+        listed = [*scenario.spec.measurement.systems, *values.get("measurement.systems", [])]
+        values["measurement.systems"] = [*listed, *(s for s in systems if s not in listed)]
     return scenario.with_values(values) if values else scenario
+
+
+def _systems(text: str | None) -> list[str]:
+    """Returns the index systems of --systems (bundled names or files), each checked."""
+    if text is None:
+        return []
+    from chainweave.measurement import resolve_systems
+
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise ParameterError("--systems", text, "comma-separated index systems, e.g. default,iis,henan")
+    resolve_systems(names, "--systems")
+    return names
 
 
 def _check_steps(steps: int | None, low: int = 0) -> None:
@@ -102,6 +119,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = result.write(args.out)
     m = result.manifest
     print(format_ranking(result.ranking, m["replications"], m["steps"], m["confidence"]))
+    if result.rankings is not None and result.rankings["system"].nunique() > 1:
+        print()
+        print(format_rankings(result.rankings, m["replications"], m["steps"], m["confidence"]))
     figures = []
     if not args.no_figures:
         from chainweave.plotting import plot_results  # imports matplotlib: only when figures are drawn
@@ -150,6 +170,9 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                         help="set a scenario field, e.g. rd_subsidy_share=0.05 (a model parameter) "
                              "or policies.rd_subsidy.extra_share=0.05 (repeatable)")
+    parser.add_argument("--systems", default=None, metavar="NAMES",
+                        help="index systems to score under besides the scenario's, comma-separated "
+                             "bundled names (default, iis, henan, innovative_city) or YAML files")
 
 
 def _compare_arguments(parser: argparse.ArgumentParser) -> None:

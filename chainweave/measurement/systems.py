@@ -195,12 +195,19 @@ class IndexSystem:
                 scores[f"score_{sub.name}"] = scaled.mean(axis=1)
             else:
                 scores[f"score_{sub.name}"] = scaled @ _weights(sub)
-        matrix = np.column_stack(list(scores.values()))
-        c = np.asarray(coupling_degree(matrix, variant=self.coupling))
+        return {**scores, **self.coordinate(np.column_stack(list(scores.values())))}
+
+    def coordinate(self, scores: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+        """Returns C (the system's coupling form), T (subsystem weights) and D = (C T)^theta.
+
+        Args:
+            scores: Subsystem scores, one row per observation, one column per subsystem in
+                the system's order; non-negative.
+        """
+        c = np.asarray(coupling_degree(scores, variant=self.coupling))
         t = np.asarray(comprehensive_index(
-            matrix, None if self.subsystem_weights is None else np.asarray(self.subsystem_weights)))
-        return {**scores, "C": c, "T": t,
-                "D": np.asarray(coordination_degree(c, t, theta=self.theta))}
+            scores, None if self.subsystem_weights is None else np.asarray(self.subsystem_weights)))
+        return {"C": c, "T": t, "D": np.asarray(coordination_degree(c, t, theta=self.theta))}
 
     def describe(self) -> list[dict[str, Any]]:
         """Returns one row per subsystem and indicator: how the system scores (for tables)."""
