@@ -214,7 +214,7 @@ def test_bad_systems_exit_2_with_one_line(tmp_path, capsys):
                         "b: {indicators: [urban_share], weights: {urban_share: 0.9}}}}]\n")
     for argv, expected in (
             (["compare", "--systems", f"default,{bad}", "--steps", "1"],
-             f"{bad}.subsystems.b.indicators[0]: got 'emissions_per_va'"),
+             f"{bad}: subsystems.b.indicators[0]: got 'emissions_per_va'"),
             (["run", "--systems", "default,nope"], "--systems[1]: got 'nope'"),
             (["run", "--scenario", str(scenario)], "measurement.systems[2].subsystems.b.weights")):
         out = tmp_path / "never"
@@ -289,3 +289,13 @@ def test_a_comparison_under_two_systems_gives_two_rankings(comparison):
     assert len(henan_d) == 3
     text = format_rankings(rankings, 2, 2, 0.95)
     assert "henan (paper)" in text and "henan vs default: Kendall tau" in text
+
+
+def test_every_catalogue_indicator_and_bundled_system_is_documented():
+    from pathlib import Path
+
+    analysis = (Path(__file__).resolve().parents[1] / "docs" / "analysis.md").read_text()
+    for indicator in CATALOGUE:
+        assert f"| `{indicator.name}` |" in analysis
+    for name in list_systems():
+        assert f"| `{name}` |" in analysis

@@ -83,6 +83,11 @@ def _location(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _join(where: str, field: str) -> str:
+    """Returns the path of ``field`` under ``where`` (a file's name ends with a colon)."""
+    return f"{where} {field}" if where.endswith(":") else f"{where}.{field}"
+
+
 def _check_weights(where: str, weights: dict[str, float], names: Sequence[str], what: str) -> None:
     """Raises unless ``weights`` gives one non-negative weight per name, summing to 1."""
     if sorted(weights) != sorted(names):
@@ -113,17 +118,17 @@ def parse_system(data: Any, where: str) -> IndexSystem:
             message = "no such field here (see docs/scenarios.md)"
         elif first["type"] == "missing":
             message = "a value (the field is required)"
-        raise ParameterError(f"{where}.{_location(first['loc'])}", first.get("input"), message) from None
+        raise ParameterError(_join(where, _location(first["loc"])), first.get("input"), message) from None
     if not _IDENTIFIER.match(spec.name) or spec.name in RESERVED_NAMES:
-        raise ParameterError(f"{where}.name", spec.name, "a lower-case snake_case name other than "
+        raise ParameterError(_join(where, "name"), spec.name, "a lower-case snake_case name other than "
                              f"{', '.join(RESERVED_NAMES)}")
     if spec.coupling == "paper" and len(spec.subsystems) != 2:
-        raise ParameterError(f"{where}.subsystems", list(spec.subsystems),
+        raise ParameterError(_join(where, "subsystems"), list(spec.subsystems),
                              "exactly two subsystems for the paper's coupling form")
     if spec.subsystem_weights is not None:
-        _check_weights(f"{where}.subsystem_weights", spec.subsystem_weights, list(spec.subsystems),
+        _check_weights(_join(where, "subsystem_weights"), spec.subsystem_weights, list(spec.subsystems),
                        "subsystem")
-    subsystems = tuple(_subsystem(f"{where}.subsystems.{name}", name, sub, spec)
+    subsystems = tuple(_subsystem(_join(where, f"subsystems.{name}"), name, sub, spec)
                        for name, sub in spec.subsystems.items())
     weights = (None if spec.subsystem_weights is None
                else tuple(spec.subsystem_weights[s.name] for s in subsystems))
@@ -138,7 +143,7 @@ def _subsystem(where: str, name: str, sub: SubsystemSpec, system: SystemSpec) ->
     uses = []
     for k, entry in enumerate(sub.indicators):
         spec = IndicatorSpec(name=entry) if isinstance(entry, str) else entry
-        at = f"{where}.indicators[{k}]"
+        at = _join(where, f"indicators[{k}]")
         info = BY_NAME.get(spec.name)
         if info is None:
             raise ParameterError(at, spec.name, f"an indicator of the catalogue ({', '.join(BY_NAME)})")
@@ -155,15 +160,15 @@ def _subsystem(where: str, name: str, sub: SubsystemSpec, system: SystemSpec) ->
         uses.append(IndicatorUse(spec.name, spec.direction, float(lower), float(upper)))
     names = [u.name for u in uses]
     if len(set(names)) != len(names):
-        raise ParameterError(f"{where}.indicators", names, "each indicator once")
+        raise ParameterError(_join(where, "indicators"), names, "each indicator once")
     if sub.aggregate == "coordination" and system.coupling == "paper" and len(uses) != 2:
-        raise ParameterError(f"{where}.indicators", names,
+        raise ParameterError(_join(where, "indicators"), names,
                              "exactly two indicators for a coordination subsystem of the paper's form")
     if sub.aggregate == "coordination" and len(uses) < 2:
-        raise ParameterError(f"{where}.indicators", names, "two or more indicators to couple")
+        raise ParameterError(_join(where, "indicators"), names, "two or more indicators to couple")
     method = sub.weights
     if isinstance(method, dict):
-        _check_weights(f"{where}.weights", method, names, "indicator")
+        _check_weights(_join(where, "weights"), method, names, "indicator")
         uses = [IndicatorUse(u.name, u.direction, u.lower, u.upper, u.from_baseline, float(method[u.name]))
                 for u in uses]
         method = "given"
@@ -183,7 +188,7 @@ def load_system(reference: str, where: str = "systems") -> IndexSystem:
         if not path.is_file():
             raise ParameterError(where, reference, f"a bundled index system "
                                  f"({', '.join(list_systems())}) or a YAML file")
-    return parse_system(read_yaml_mapping(path, source, "index system"), source)
+    return parse_system(read_yaml_mapping(path, source, "index system"), f"{source}:")
 
 
 def resolve_systems(entries: Sequence[str | dict[str, Any]], where: str) -> tuple[IndexSystem, ...]:
