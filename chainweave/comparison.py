@@ -359,7 +359,7 @@ def ranking_agreement(rankings: pd.DataFrame) -> list[str]:
             lines.append(f"{head}; the same ranking")
         else:
             lines.append(f"{head}; {len(moved)} of {len(base)} policies move: " + ", ".join(
-                f"{policy} {int(r.rank_default)}->{int(r.rank)}" for policy, r in moved.iterrows()))
+                f"{policy} {int(r['rank_default'])}->{int(r['rank'])}" for policy, r in moved.iterrows()))
     return lines
 
 

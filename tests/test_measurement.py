@@ -299,3 +299,21 @@ def test_every_catalogue_indicator_and_bundled_system_is_documented():
         assert f"| `{indicator.name}` |" in analysis
     for name in list_systems():
         assert f"| `{name}` |" in analysis
+
+
+def test_ranking_agreement_names_the_policies_that_move():
+    from chainweave.comparison import ranking_agreement
+
+    rows = []
+    for system, order in (("default", ["a", "b", "c"]), ("iis", ["b", "a", "c"]),
+                          ("henan", ["a", "b", "c"])):
+        for rank, policy in enumerate(order, 1):
+            rows.append({"system": system, "rank": rank, "policy": policy,
+                         "rank_default": ["a", "b", "c"].index(policy) + 1})
+    rankings = pd.DataFrame(rows)
+    rankings["rank_change"] = rankings["rank"] - rankings["rank_default"]
+    iis, henan = ranking_agreement(rankings)
+    # Kendall tau of (1, 2, 3) against (2, 1, 3): one discordant pair of three, tau = 1/3.
+    assert iis == ("iis vs default: Kendall tau +0.33; best b (under default: a); "
+                   "2 of 3 policies move: a 1->2, b 2->1")
+    assert henan == "henan vs default: Kendall tau +1.00; best a; the same ranking"
