@@ -104,6 +104,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     manifest["wall_seconds"] = time.perf_counter() - started
     out = write_results(args.out, tables, manifest)
     print(summary(tables["cluster"]))
+    cluster = tables["cluster"]
+    for system in scenario.systems[1:]:
+        d = cluster[f"{system.name}_D"]
+        print(f"{system.name} ({system.coupling}): D {d.iloc[0]:.3f} at step {int(cluster['step'].iloc[0])}, "
+              f"{d.iloc[-1]:.3f} at step {int(cluster['step'].iloc[-1])}")
     print(f"\n{scenario.name}: {manifest['places']} places, {manifest['firms_final']} firms at the end; "
           f"{manifest['steps']} steps in {manifest['wall_seconds']:.1f} s; tables in {out}/")
     return 0
@@ -142,7 +147,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"({', '.join(f'{v} {k}' for k, v in tiers.items())}), {scenario.params.n_firms} firms, "
           f"{scenario.horizon} years, seed {scenario.seed}, policies: "
           f"{', '.join(scenario.policy_names()) or 'none'}; compares: "
-          f"{', '.join(name for name, _ in scenario.variants()[1:]) or 'nothing'}")
+          f"{', '.join(name for name, _ in scenario.variants()[1:]) or 'nothing'}; index systems: "
+          f"{', '.join(s.name for s in scenario.systems)}")
     return 0
 
 
