@@ -210,6 +210,10 @@ class ClusterModel(mesa.Model):
 
         self.policies = tuple(policies)
         self.systems = tuple(systems)
+        if not self.systems or self.systems[0].name != "default" or not all(
+                s.is_fitted for s in self.systems):
+            raise ParameterError("systems", [s.name for s in self.systems],
+                                 "the default index system first, then fitted systems")
         self.policy_state: dict[str, Any] = {}  # what one-off policies have done
         self.exit_pressure = np.zeros((self.net.n, self.sectors.n))
         self.entry_factor = np.ones((self.net.n, self.sectors.n))

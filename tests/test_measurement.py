@@ -317,3 +317,10 @@ def test_ranking_agreement_names_the_policies_that_move():
     assert iis == ("iis vs default: Kendall tau +0.33; best b (under default: a); "
                    "2 of 3 policies move: a 1->2, b 2->1")
     assert henan == "henan vs default: Kendall tau +1.00; best a; the same ranking"
+
+
+def test_the_model_needs_default_first_and_fitted_systems(make_model):
+    with pytest.raises(ParameterError, match="the default index system first"):
+        make_model(systems=(load_system("iis"),))
+    with pytest.raises(ParameterError, match="the default index system first"):
+        make_model(systems=(DEFAULT_SYSTEM, load_system("henan")))
