@@ -16,7 +16,7 @@ from typing import NoReturn
 
 import pandas as pd
 
-from chainweave.comparison import compare, format_ranking
+from chainweave.comparison import compare, format_ranking, format_rankings
 from chainweave.errors import ParameterError
 from chainweave.network import Tier
 from chainweave.results import write_results
@@ -70,7 +70,24 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     for text in getattr(args, "set", []):
         name, value = _parse_override(text)
         values[name if "." in name else f"params.{name}"] = value
+    systems = _systems(getattr(args, "systems", None))
+    if systems:
+        listed = [*scenario.spec.measurement.systems, *values.get("measurement.systems", [])]
+        values["measurement.systems"] = [*listed, *(s for s in systems if s not in listed)]
     return scenario.with_values(values) if values else scenario
+
+
+def _systems(text: str | None) -> list[str]:
+    """Returns the index systems of --systems (bundled names or files), each checked."""
+    if text is None:
+        return []
+    from chainweave.measurement import resolve_systems
+
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise ParameterError("--systems", text, "comma-separated index systems, e.g. default,iis,henan")
+    resolve_systems(names, "--systems")
+    return names
 
 
 def _check_steps(steps: int | None, low: int = 0) -> None:
@@ -87,6 +104,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     manifest["wall_seconds"] = time.perf_counter() - started
     out = write_results(args.out, tables, manifest)
     print(summary(tables["cluster"]))
+    cluster = tables["cluster"]
+    for system in scenario.systems[1:]:
+        d = cluster[f"{system.name}_D"]
+        print(f"{system.name} ({system.coupling}): D {d.iloc[0]:.3f} at step {int(cluster['step'].iloc[0])}, "
+              f"{d.iloc[-1]:.3f} at step {int(cluster['step'].iloc[-1])}")
     print(f"\n{scenario.name}: {manifest['places']} places, {manifest['firms_final']} firms at the end; "
           f"{manifest['steps']} steps in {manifest['wall_seconds']:.1f} s; tables in {out}/")
     return 0
@@ -102,6 +124,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = result.write(args.out)
     m = result.manifest
     print(format_ranking(result.ranking, m["replications"], m["steps"], m["confidence"]))
+    if result.rankings is not None and result.rankings["system"].nunique() > 1:
+        print()
+        print(format_rankings(result.rankings, m["replications"], m["steps"], m["confidence"]))
     figures = []
     if not args.no_figures:
         from chainweave.plotting import plot_results  # imports matplotlib: only when figures are drawn
@@ -122,7 +147,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"({', '.join(f'{v} {k}' for k, v in tiers.items())}), {scenario.params.n_firms} firms, "
           f"{scenario.horizon} years, seed {scenario.seed}, policies: "
           f"{', '.join(scenario.policy_names()) or 'none'}; compares: "
-          f"{', '.join(name for name, _ in scenario.variants()[1:]) or 'nothing'}")
+          f"{', '.join(name for name, _ in scenario.variants()[1:]) or 'nothing'}; index systems: "
+          f"{', '.join(s.name for s in scenario.systems)}")
     return 0
 
 
@@ -150,6 +176,9 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                         help="set a scenario field, e.g. rd_subsidy_share=0.05 (a model parameter) "
                              "or policies.rd_subsidy.extra_share=0.05 (repeatable)")
+    parser.add_argument("--systems", default=None, metavar="NAMES",
+                        help="index systems to score under besides the scenario's, comma-separated "
+                             "bundled names (default, iis, henan, innovative_city) or YAML files")
 
 
 def _compare_arguments(parser: argparse.ArgumentParser) -> None:

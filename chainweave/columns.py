@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chainweave.measures import INDICATORS, SUBSYSTEMS
+from chainweave.measurement.catalogue import CATALOGUE
+from chainweave.measures import SUBSYSTEMS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,28 +92,22 @@ TOTALS = (
     Column("emissions", "t CO2/yr", "CO2 emitted by the firms"),
     Column("labour_supply", "workers", "labour force (participation_rate x residents)"),
     Column("researchers", "FTE", "researchers of the research institutes"),
+    Column("value_added_previous", "M yuan/yr", "value added at step-0 prices recorded the year "
+           "before (this year's in year 0)"),
+    Column("tertiary_va", "M yuan/yr", "value added of tertiary industry at step-0 prices"),
+    Column("enterprise_rd", "M yuan/yr", "firms' own R&D spending"),
+    Column("public_st_spend", "M yuan/yr", "government S&T spending: R&D subsidies, public R&D "
+           "platforms, incubators"),
+    Column("budget_total", "M yuan/yr", "the government's budget"),
+    Column("high_tech_enterprises", "enterprises", "model firms of high-tech sectors x enterprises "
+           "per model firm"),
 )
 """Extensive totals (`chainweave.measures.EXTENSIVE`): summed over places for tiers and the cluster."""
 
-_INDICATOR_MEANING = {
-    "nonprimary_va_share": "non-primary value added / value added",
-    "va_per_capita": "value added per resident",
-    "high_tech_output_share": "high-tech output / output",
-    "rd_intensity": "R&D spending / value added",
-    "patents_per_10k": "patents per 10,000 residents",
-    "credit_to_va": "new credit and venture capital / value added",
-    "incubation": "incubation weight / firms: startups hosted times incubator quality",
-    "intermediation": "intermediation weight / firms: intermediary coverage times quality",
-    "urban_share": "urban residents / residents",
-    "public_services_per_head": "public-services stock per resident",
-}
-
 INDICATOR_COLUMNS = tuple(
-    Column(i.name, i.unit,
-           f"indicator of the {i.subsystem} subsystem: {_INDICATOR_MEANING[i.name]}; standardised "
-           f"against [{i.lower:g}, {i.upper:g}] for the score")
-    for i in INDICATORS)
-"""The ten ratio indicators, units and bounds from `chainweave.measures.INDICATORS`."""
+    Column(i.name, i.unit, f"indicator: {i.meaning}; reference bounds [{i.lower:g}, {i.upper:g}]")
+    for i in CATALOGUE)
+"""Every catalogue indicator (`chainweave.measurement.catalogue.CATALOGUE`), with its unit."""
 
 SCORES = (
     *(Column(f"score_{s}", "1", f"{s} subsystem score in [0, 1]: equal-weight mean of its standardised "
@@ -195,7 +190,28 @@ FLOWS: tuple[Column, ...] = (
 )
 """Columns of the ``flows`` table: one row per step, source, target and chain."""
 
-TABLES: dict[str, tuple[Column, ...]] = {"places": PLACES, "cluster": CLUSTER, "flows": FLOWS}
+SYSTEMS: tuple[Column, ...] = (
+    Column("system", "text", "name of the index system"),
+    Column("column_prefix", "text", "prefix of the system's columns in places and cluster "
+           "('' for default)"),
+    Column("coupling_variant", "text", "coupling form: standard, revised or paper"),
+    Column("theta", "1", "exponent of D = (C T)^theta"),
+    Column("subsystem", "text", "subsystem the indicator belongs to"),
+    Column("subsystem_weight", "1", "weight of the subsystem in T"),
+    Column("aggregate", "text", "how the subsystem combines its indicators (weighted sum or "
+           "coupling coordination)"),
+    Column("weight_method", "text", "equal, given, entropy or pca"),
+    Column("indicator", "text", "catalogue name of the indicator"),
+    Column("direction", "text", "benefit (higher is better) or cost"),
+    Column("bounds", "text", "fixed reference bounds, or the baseline's minimum and maximum"),
+    Column("lower", "indicator's unit", "lower bound of the min-max standardisation"),
+    Column("upper", "indicator's unit", "upper bound of the min-max standardisation"),
+    Column("weight", "1", "weight of the indicator in its subsystem"),
+)
+"""Columns of the ``systems`` table: how each index system scored (one row per indicator)."""
+
+TABLES: dict[str, tuple[Column, ...]] = {"places": PLACES, "cluster": CLUSTER, "flows": FLOWS,
+                                         "systems": SYSTEMS}
 """The model's output tables and their columns."""
 
 
@@ -263,7 +279,8 @@ def outputs_markdown() -> str:
         "",
     ]
     titles = {"places": "one row per place and step", "cluster": "one row per step",
-              "flows": "one row per step, source, target and chain with volume > 0"}
+              "flows": "one row per step, source, target and chain with volume > 0",
+              "systems": "one row per index system, subsystem and indicator"}
     for name, entries in TABLES.items():
         lines += [f"## `{name}`: {titles[name]}", "", "| column | unit | description |",
                   "| --- | --- | --- |"]

@@ -8,6 +8,12 @@ does not depend on the number of workers. The effects are paired differences to 
 the final step, with t confidence intervals (`chainweave.analysis.policy_contrasts`), for the
 cluster and for each tier: D, C, T, the four subsystem scores, emissions, residents, value added
 and the policies' cumulative budget cost.
+
+Under several index systems (`chainweave.measurement`; the scenario's ``measurement.systems``
+or ``systems=``), systems that need a baseline (baseline bounds, entropy or PCA weights) are
+fitted once on the baseline's place rows and then score every variant; the effects then hold
+each system's D, C and T (``<system>_D``, ...), and `rankings_table` ranks the policies under
+each system side by side (`format_rankings` says where the rankings disagree).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from tqdm import tqdm
 from chainweave import __version__
 from chainweave.analysis import policy_contrasts
 from chainweave.errors import ParameterError
+from chainweave.measurement import IndexSystem
+from chainweave.measurement.tables import fit_systems, score_tables
 from chainweave.results import write_results
 from chainweave.scenarios import POLICIES, Scenario, load_scenario
 
@@ -50,8 +58,12 @@ class Comparison:
         places: Places tables of every run, likewise.
         effects: One row per variant, scope and metric at the final step: mean, CI, paired
             difference to the baseline and its CI (columns of `policy_contrasts`, plus ``scope``).
-        ranking: One row per policy variant, ranked by the change in the cluster's D.
+        ranking: One row per policy variant, ranked by the change in the cluster's D
+            (default system).
         manifest: The resolved scenario, variants, seeds, versions and timings.
+        rankings: The ranking under every index system (`rankings_table`).
+        systems: How each system scored (`chainweave.measurement.tables.systems_table`),
+            with the bounds and weights fitted on the baseline.
     """
 
     cluster: pd.DataFrame
@@ -59,11 +71,16 @@ class Comparison:
     effects: pd.DataFrame
     ranking: pd.DataFrame
     manifest: dict[str, Any]
+    rankings: pd.DataFrame | None = None
+    systems: pd.DataFrame | None = None
 
     def write(self, out: str | Path) -> Path:
         """Writes the tables (Parquet and CSV) and the manifest into ``out``; returns it."""
-        return write_results(out, {"cluster": self.cluster, "places": self.places,
-                                   "effects": self.effects, "ranking": self.ranking}, self.manifest)
+        tables = {"cluster": self.cluster, "places": self.places, "effects": self.effects,
+                  "ranking": self.ranking}
+        tables.update({k: v for k, v in (("rankings", self.rankings), ("systems", self.systems))
+                       if v is not None})
+        return write_results(out, tables, self.manifest)
 
 
 def replicate_seeds(seed: int, replications: int) -> list[int]:
@@ -75,7 +92,7 @@ def _run_one(resolved: dict[str, Any], source: str, seed: int, steps: int
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Runs one variant at one seed in a worker; returns its cluster and places tables."""
     scenario = Scenario.from_dict(resolved, source)
-    tables, _ = scenario.run(seed=seed, steps=steps, record_flows=False)
+    tables, _ = scenario.run(seed=seed, steps=steps, record_flows=False, fit_systems=False)
     return tables["cluster"], tables["places"]
 
 
@@ -87,6 +104,7 @@ def compare(
     seed: int | None = None,
     workers: int = 1,
     progress: bool = True,
+    systems: Sequence[str] | None = None,
 ) -> Comparison:
     """Runs the baseline and policy variants of a scenario and returns their effects.
 
@@ -99,9 +117,12 @@ def compare(
         seed: Base seed; default the scenario's.
         workers: Processes running in parallel, >= 1.
         progress: Whether to show a progress bar on standard error.
+        systems: Index systems to score under besides the scenario's (bundled names or
+            YAML files); ``default`` is always scored.
 
     Raises:
-        ParameterError: for an unknown policy or an impossible count, before any run.
+        ParameterError: for an unknown policy, index system or an impossible count, before
+            any run.
     """
     started = time.perf_counter()
     if not isinstance(scenario, Scenario):
@@ -111,6 +132,10 @@ def compare(
         if unknown:
             raise ParameterError("variants", unknown[0], f"policy names ({', '.join(POLICIES)})")
         scenario = scenario.with_values({"compare.variants": list(variants)})
+    if systems is not None:
+        listed = scenario.spec.measurement.systems
+        scenario = scenario.with_values({"measurement.systems": [
+            *listed, *(s for s in systems if s not in listed)]})
     reps = scenario.spec.compare.replications if replications is None else replications
     steps = scenario.horizon if steps is None else steps
     seed = scenario.seed if seed is None else seed
@@ -141,16 +166,26 @@ def compare(
                 bar.update()
     bar.close()
     cluster, places = _stack(results, [n for n, _ in named], reps)
-    effects = effects_table(cluster, places, scenario.spec.compare.confidence)
+    fitted = scenario.systems
+    later = [s for s in fitted if not s.is_fitted]
+    if later:
+        # Fitted once, on the baseline's places (every replicate and step), for every variant.
+        done = fit_systems(later, places[places["scenario"] == "baseline"])
+        places, cluster = score_tables(places, cluster, done)
+        fitted = tuple(s if s.is_fitted else done[later.index(s)] for s in fitted)
+    effects = effects_table(cluster, places, scenario.spec.compare.confidence, fitted)
     manifest = {
         "kind": "comparison", "chainweave_version": __version__, "numpy_version": np.__version__,
         "scenario_name": scenario.name, "scenario": scenario.resolved(),
         "variants": {name: resolved[name]["policies"] for name, _ in named},
         "replications": reps, "seeds": seeds, "steps": steps, "base_seed": seed,
         "confidence": scenario.spec.compare.confidence, "workers": workers,
+        "systems": {s.name: s.describe() for s in fitted},
         "wall_seconds": time.perf_counter() - started,
     }
-    return Comparison(cluster, places, effects, ranking_table(effects), manifest)
+    return Comparison(cluster, places, effects, ranking_table(effects), manifest,
+                      rankings_table(effects, fitted),
+                      pd.DataFrame([row for s in fitted for row in s.describe()]))
 
 
 def _stack(results: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]], names: list[str],
@@ -167,14 +202,20 @@ def _stack(results: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]], na
             places[order + [c for c in places.columns if c not in order]])
 
 
-def long_metrics(cluster: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+def system_metrics(systems: Sequence[IndexSystem]) -> tuple[str, ...]:
+    """Returns `SCORE_METRICS` and, for every other system, its prefixed D, C and T."""
+    return (*SCORE_METRICS, *(f"{s.prefix()}{k}" for s in systems if s.prefix() for k in "DCT"))
+
+
+def long_metrics(cluster: pd.DataFrame, places: pd.DataFrame,
+                 systems: Sequence[IndexSystem] = ()) -> pd.DataFrame:
     """Returns one row per run, step, scope and metric with its ``value`` (see `SCOPES`)."""
     keys = ["scenario", "replicate", "step"]
     parts = []
     for scope in SCOPES:
         suffix = "" if scope == "cluster" else f"_{scope}"
         part = cluster[keys].copy()
-        for metric in SCORE_METRICS:
+        for metric in system_metrics(systems):
             part[metric] = cluster[f"{metric}{suffix}"]
         in_scope = places if scope == "cluster" else places[places["tier"] == scope]
         sums = in_scope.groupby(keys, sort=False)[[*SUM_METRICS, "policy_spend"]].sum().reset_index()
@@ -186,9 +227,13 @@ def long_metrics(cluster: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     return wide.melt(id_vars=[*keys, "scope"], var_name="metric", value_name="value").fillna({"value": 0.0})
 
 
-def effects_table(cluster: pd.DataFrame, places: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Returns, per variant, scope and metric at the final step, the paired effect and CIs."""
-    long = long_metrics(cluster, places)
+def effects_table(cluster: pd.DataFrame, places: pd.DataFrame, confidence: float = 0.95,
+                  systems: Sequence[IndexSystem] = ()) -> pd.DataFrame:
+    """Returns, per variant, scope and metric at the final step, the paired effect and CIs.
+
+    Metrics: `SCORE_METRICS`, `SUM_METRICS`, the cost, and D, C, T of each non-default system.
+    """
+    long = long_metrics(cluster, places, systems)
     final = int(long["step"].max())
     out = []
     for (scope, metric), rows in long.groupby(["scope", "metric"], sort=False):
@@ -251,4 +296,92 @@ def format_ranking(ranking: pd.DataFrame, replications: int, steps: int, confide
             f"{fmt(r.d_innovation, 3):>9}{fmt(r.d_industry, 3):>9}{fmt(r.d_service, 3):>9}"
             f"{fmt(r.d_urbanization, 3):>9}{r.d_emissions_pct:>+8.1f}{r.d_population_pct:>+7.2f}"
             f"{r.d_county_population_pct:>+10.2f}{r.cost_bn_yuan:>9.1f}")
+    return "\n".join(lines)
+
+
+def rankings_table(effects: pd.DataFrame, systems: Sequence[IndexSystem]) -> pd.DataFrame:
+    """Returns the policies ranked by the change in the cluster's D under each index system.
+
+    One row per system and policy: ``system``, ``coupling_variant``, ``rank`` (1 = largest
+    rise of D), ``policy``, ``dD`` with ``dD_low``/``dD_high`` (its CI) and ``significant``
+    (the CI excludes 0), ``dC``, ``dT``, ``dD_core``, ``dD_secondary``, ``dD_county``,
+    ``rank_default`` (the policy's rank under ``default``) and ``rank_change`` (rank minus
+    rank_default: negative = ranked higher than under default).
+    """
+    e = effects[effects["scenario"] != "baseline"]
+    diff = e.pivot_table(index="scenario", columns=["scope", "metric"], values="diff", aggfunc="first")
+    d = e[e["scope"] == "cluster"].set_index(["metric", "scenario"])
+    parts = []
+    for system in systems:
+        p = system.prefix()
+        rows = pd.DataFrame(index=diff.index)
+        rows["dD"] = diff[("cluster", f"{p}D")]
+        rows["dD_low"] = d.loc[f"{p}D", "diff_ci_low"].reindex(rows.index)
+        rows["dD_high"] = d.loc[f"{p}D", "diff_ci_high"].reindex(rows.index)
+        rows["significant"] = (rows["dD_low"] > 0) | (rows["dD_high"] < 0)
+        rows["dC"], rows["dT"] = diff[("cluster", f"{p}C")], diff[("cluster", f"{p}T")]
+        for tier in SCOPES[1:]:
+            rows[f"dD_{tier}"] = diff[(tier, f"{p}D")]
+        rows = rows.sort_values("dD", ascending=False, kind="stable")
+        rows.insert(0, "rank", np.arange(1, len(rows) + 1))
+        rows.insert(0, "coupling_variant", system.coupling)
+        rows.insert(0, "system", system.name)
+        parts.append(rows.rename_axis("policy").reset_index())
+    out = pd.concat(parts, ignore_index=True)
+    default = out[out["system"] == systems[0].name].set_index("policy")["rank"]
+    out["rank_default"] = out["policy"].map(default)
+    out["rank_change"] = out["rank"] - out["rank_default"]
+    return out[["system", "coupling_variant", "rank", "policy", "dD", "dD_low", "dD_high",
+                "significant", "dC", "dT", "dD_core", "dD_secondary", "dD_county",
+                "rank_default", "rank_change"]]
+
+
+def ranking_agreement(rankings: pd.DataFrame) -> list[str]:
+    """Returns one line per non-default system saying where its ranking departs from default.
+
+    Each line gives Kendall's tau between the two rankings, the best policy under each, and
+    every policy whose rank changes (from -> to).
+    """
+    from scipy.stats import kendalltau
+
+    systems = list(dict.fromkeys(rankings["system"]))
+    base = rankings[rankings["system"] == systems[0]].set_index("policy")
+    lines = []
+    for name in systems[1:]:
+        other = rankings[rankings["system"] == name].set_index("policy").reindex(base.index)
+        tau = kendalltau(base["rank"], other["rank"]).statistic if len(base) > 1 else 1.0
+        best = other["rank"].idxmin()
+        moved = other[other["rank_change"] != 0].sort_values("rank_default")
+        head = (f"{name} vs {systems[0]}: Kendall tau {tau:+.2f}; best {best}"
+                + ("" if best == base["rank"].idxmin() else f" (under {systems[0]}: "
+                   f"{base['rank'].idxmin()})"))
+        if moved.empty:
+            lines.append(f"{head}; the same ranking")
+        else:
+            lines.append(f"{head}; {len(moved)} of {len(base)} policies move: " + ", ".join(
+                f"{policy} {int(r['rank_default'])}->{int(r['rank'])}" for policy, r in moved.iterrows()))
+    return lines
+
+
+def format_rankings(rankings: pd.DataFrame, replications: int, steps: int, confidence: float) -> str:
+    """Returns the rankings under every system side by side, then where they disagree."""
+    systems = list(dict.fromkeys(rankings["system"]))
+    by = {name: rankings[rankings["system"] == name].set_index("policy") for name in systems}
+    order = list(by[systems[0]].index)
+    width = max(len(p) for p in order) + 2
+    labels = [f"{name} ({by[name]['coupling_variant'].iloc[0]})" for name in systems]
+    cell = max(22, *(len(label) + 2 for label in labels))
+    lines = [f"Policy ranking under each index system: rank and change in the cluster's D vs baseline "
+             f"after {steps} years, mean of {replications} paired replications ({confidence:.0%} CI); "
+             "* = CI excludes 0",
+             f"{'policy':<{width}}" + "".join(f"{label:>{cell}}" for label in labels)]
+    for policy in order:
+        cells = []
+        for name in systems:
+            r = by[name].loc[policy]
+            cells.append(f"{int(r['rank']):>4}  {r['dD']:+.4f}{'*' if r['significant'] else ' '}")
+        lines.append(f"{policy:<{width}}" + "".join(f"{c:>{cell}}" for c in cells))
+    agreement = ranking_agreement(rankings)
+    if agreement:
+        lines += ["", "Where the rankings disagree:", *(f"  {line}" for line in agreement)]
     return "\n".join(lines)

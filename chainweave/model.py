@@ -33,7 +33,8 @@ from chainweave.agents.institute import InstituteTable, ResearchInstitute
 from chainweave.agents.service import ProviderTable, ServiceKind, ServiceProvider
 from chainweave.agents.table import HandlesByType, group_sum
 from chainweave.errors import ParameterError
-from chainweave.measures import COUPLING_VARIANT, SUBSYSTEMS, place_totals, score_groupings
+from chainweave.measurement import IndexSystem
+from chainweave.measures import DEFAULT_SYSTEM, place_totals, score_groupings
 from chainweave.network import (
     Chain,
     PlaceNetwork,
@@ -160,6 +161,7 @@ class ClusterModel(mesa.Model):
         firm_handles: bool | None = None,
         policies: Sequence[Intervention] = (),
         government_mix: dict[str, dict[str, float]] | None = None,
+        systems: Sequence[IndexSystem] = (DEFAULT_SYSTEM,),
         **overrides: Any,
     ) -> None:
         """Builds the cluster and runs year 0 (services, production, accounts) to set lags.
@@ -179,6 +181,8 @@ class ClusterModel(mesa.Model):
             government_mix: Baseline levers of single governments, by place name, e.g.
                 ``{"Enshi": {"talent_share": 0.02}}`` (budget shares, ``collaboration``,
                 ``carbon_price``, ``emission_standard``); the rest follow the parameters.
+            systems: Fitted index systems each year is scored under
+                (`chainweave.measurement`); ``default`` first, whose columns are unprefixed.
             **overrides: `ModelParams` fields to change, e.g. ``rd_subsidy_share=0.2``
                 (this is how ``mesa.batch_run`` passes its parameters).
         """
@@ -205,6 +209,11 @@ class ClusterModel(mesa.Model):
         self.phase_seconds: dict[str, float] = {}
 
         self.policies = tuple(policies)
+        self.systems = tuple(systems)
+        if not self.systems or self.systems[0].name != "default" or not all(
+                s.is_fitted for s in self.systems):
+            raise ParameterError("systems", [s.name for s in self.systems],
+                                 "the default index system first, then fitted systems")
         self.policy_state: dict[str, Any] = {}  # what one-off policies have done
         self.exit_pressure = np.zeros((self.net.n, self.sectors.n))
         self.entry_factor = np.ones((self.net.n, self.sectors.n))
@@ -449,7 +458,8 @@ class ClusterModel(mesa.Model):
         self.last = firm.place_year(self)
         totals = place_totals(self)
         places, tiers, whole = score_groupings(totals, [
-            (np.arange(n), n), (net.tier.astype(np.int64), len(Tier)), (np.zeros(n, dtype=np.int64), 1)])
+            (np.arange(n), n), (net.tier.astype(np.int64), len(Tier)), (np.zeros(n, dtype=np.int64), 1)],
+            self.systems)
         flows = self.step_flows
         received = {
             # Orders from other places: the demand that radiates along the industry chain.
@@ -479,7 +489,8 @@ class ClusterModel(mesa.Model):
         for key, value in whole.items():
             cluster[key] = float(value[0])
         for t in Tier:
-            for key in ("D", "C", "T", *(f"score_{s}" for s in SUBSYSTEMS)):
+            for key in (f"{s.prefix()}{k}" for s in self.systems
+                        for k in ("D", "C", "T", *s.score_keys()[:-3])):
                 cluster[f"{key}_{t.name.lower()}"] = float(tiers[key][t])
             in_tier = net.tier == t
             for key, v in received.items():
@@ -572,14 +583,16 @@ class ClusterModel(mesa.Model):
         places.insert(6, "lon", self.net.lon[index])
         places.insert(7, "depth", self.net.depth[index])
         places.insert(8, "distance_to_core_km", self.net.distance_to_root_km[index])
-        places["coupling_variant"] = COUPLING_VARIANT
+        for system in self.systems:
+            places[f"{system.prefix()}coupling_variant"] = system.coupling
         flows = (pd.concat(self._flow_records, ignore_index=True) if self._flow_records
                  else pd.DataFrame(columns=["step", "source", "target", "chain", "volume"]))
         if len(flows):
             flows.insert(3, "source_name", names[flows["source"]])
             flows.insert(4, "target_name", names[flows["target"]])
         cluster = pd.DataFrame(self._cluster_records)
-        cluster["coupling_variant"] = COUPLING_VARIANT
+        for system in self.systems:
+            cluster[f"{system.prefix()}coupling_variant"] = system.coupling
         return {"places": places, "flows": flows, "cluster": cluster}
 
     def manifest(self) -> dict[str, Any]:
@@ -597,7 +610,8 @@ class ClusterModel(mesa.Model):
             "sectors": list(self.sectors.names),
             "params": {k: (list(v) if isinstance(v, tuple) else v)
                        for k, v in dataclasses.asdict(self.params).items()},
-            "coupling_variant": COUPLING_VARIANT,
+            "coupling_variant": self.systems[0].coupling,
+            "systems": {s.name: s.describe() for s in self.systems},
             "setup_seconds": self.setup_seconds,
             "phase_seconds": self.phase_seconds,
         }

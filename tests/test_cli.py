@@ -18,7 +18,7 @@ def test_run_writes_three_tables_and_a_manifest(tmp_path, capsys):
     out = tmp_path / "res"
     assert main(["run", "--steps", "3", "--seed", "2", "--out", str(out), "--set", "n_firms=400"]) == 0
     tables, manifest = read_results(out)
-    assert set(tables) == {"places", "flows", "cluster"}
+    assert set(tables) == {"places", "flows", "cluster", "systems"}
     assert tables["cluster"]["step"].tolist() == [0, 1, 2, 3]
     assert (tables["places"]["seed"] == 2).all()
     assert manifest["seed"] == 2 and manifest["params"]["n_firms"] == 400

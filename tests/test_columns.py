@@ -8,6 +8,7 @@ import pytest
 
 from chainweave import measures
 from chainweave.columns import TABLES, describe, outputs_markdown
+from chainweave.measurement.catalogue import indicator_values
 from chainweave.results import write_results
 from chainweave.scenarios import load_scenario
 
@@ -53,8 +54,7 @@ def test_tier_d_is_scored_from_summed_totals_not_the_mean_of_places(tables):
     places, cluster = frames["places"], frames["cluster"]
     final = places[(places["step"] == 2) & (places["tier"] == "county")]
     totals = {k: np.array([final[k].sum()]) for k in measures.EXTENSIVE}
-    scores = measures.subsystem_scores(measures.indicators(totals))
-    d = measures.coordination(scores)["D"][0]
+    d = measures.DEFAULT_SYSTEM.score(indicator_values(totals))["D"][0]
     recorded = cluster.loc[cluster["step"] == 2, "D_county"].iloc[0]
     assert recorded == pytest.approx(d, rel=1e-12)
     assert abs(recorded - final["D"].mean()) > 1e-6

@@ -224,7 +224,7 @@ def test_comparison_writes_tables_and_manifest(tmp_path):
     scenario = load_scenario("yijing_jingen").with_values({"params.n_firms": 500})
     result = compare(scenario, variants=["low_carbon"], replications=2, steps=2, progress=False)
     tables, manifest = read_results(result.write(tmp_path / "cmp"))
-    assert set(tables) == {"cluster", "places", "effects", "ranking"}
+    assert set(tables) == {"cluster", "places", "effects", "ranking", "rankings", "systems"}
     assert manifest["kind"] == "comparison" and manifest["scenario"]["name"] == "yijing_jingen"
     assert list(manifest["variants"]) == ["baseline", "low_carbon"]
     low = tables["effects"].query("scenario == 'low_carbon' and scope == 'cluster' and metric == 'emissions'")

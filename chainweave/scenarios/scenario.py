@@ -27,6 +27,9 @@ import numpy as np
 import pandas as pd
 
 from chainweave.errors import ParameterError
+from chainweave.measurement import IndexSystem, resolve_systems
+from chainweave.measurement.tables import fit_systems as fit_on_baseline
+from chainweave.measurement.tables import score_tables
 from chainweave.model import ClusterModel
 from chainweave.network import PlaceNetwork, Tier, synthetic_cluster
 from chainweave.parameters import IndustryClass, ModelParams, SectorTable, Stage, default_sectors
@@ -187,6 +190,11 @@ class Scenario:
         return graph
 
     @cached_property
+    def systems(self) -> tuple[IndexSystem, ...]:
+        """The index systems of ``measurement.systems``: ``default`` first, then the others."""
+        return resolve_systems(self.spec.measurement.systems, f"{self.source}: measurement.systems")
+
+    @cached_property
     def network(self) -> PlaceNetwork:
         """The places as arrays (for names, tiers and targets; no pairs)."""
         return PlaceNetwork(self.graph, reach_km=0.0)
@@ -245,6 +253,7 @@ class Scenario:
             field = err.field if err.field.startswith(self.source) else f"{self.source}: {err.field}"
             raise ParameterError(field, err.value, err.expected) from None
         self.params  # noqa: B018 - validates
+        self.systems  # noqa: B018 - validates
         names = set(self.sectors.names)
         known = set(net.names)
         for place in self.spec.governments:
@@ -342,7 +351,8 @@ class Scenario:
                      firm_handles: bool | None = None, steps: int | None = None) -> dict[str, Any]:
         """Returns the `ClusterModel` keywords of this scenario (arguments as for `build_model`).
 
-        They are the graph, parameters, sectors, policies, government mixes, seed and horizon.
+        They are the graph, parameters, sectors, policies, government mixes, seed, horizon and
+        the index systems that need no baseline.
         For Mesa's ``batch_run`` and SolaraViz, which pass keywords as plain values and keep
         them in their results, use `chainweave.scenarios.ScenarioModel` instead.
         """
@@ -351,11 +361,15 @@ class Scenario:
                 "rng": self.seed if seed is None else seed,
                 "steps": self.horizon if steps is None else steps,
                 "record_flows": record_flows, "firm_handles": firm_handles,
-                "policies": self.active_policies(self.network), "government_mix": mix}
+                "policies": self.active_policies(self.network), "government_mix": mix,
+                "systems": [s for s in self.systems if s.is_fitted]}
 
     def build_model(self, seed: int | None = None, record_flows: bool = True,
                     firm_handles: bool | None = None, steps: int | None = None) -> ClusterModel:
         """Returns a `ClusterModel` of this scenario (policies attached), ready to step.
+
+        The model scores each year under the scenario's systems that need no baseline; the
+        others are scored after the run (`run`) or the comparison.
 
         Args:
             seed: Seed of the run; default the scenario's.
@@ -366,13 +380,19 @@ class Scenario:
         return ClusterModel(**self.model_kwargs(seed, record_flows, firm_handles, steps))
 
     def run(self, seed: int | None = None, steps: int | None = None,
-            record_flows: bool = True) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+            record_flows: bool = True, fit_systems: bool = True
+            ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
         """Runs the scenario and returns (tables, manifest); tables carry a ``seed`` column.
+
+        Tables are ``places``, ``flows``, ``cluster`` and ``systems`` (how each index system
+        scored: bounds, weights, coupling form).
 
         Args:
             seed: Seed of the run; default the scenario's.
             steps: Years to run; default the scenario's horizon.
             record_flows: Whether to record the per-edge flows table.
+            fit_systems: Whether systems that need a baseline are fitted on this run (its own
+                baseline) and scored; a comparison passes False and fits on its baseline.
         """
         seed = self.seed if seed is None else seed
         steps = self.horizon if steps is None else steps
@@ -385,6 +405,14 @@ class Scenario:
             table.insert(0, "seed", seed)
         manifest = {"kind": "run", "scenario_name": self.name, **model.manifest(),
                     "scenario": self.resolved()}
+        systems = model.systems
+        if fit_systems and len(systems) < len(self.systems):
+            later = fit_on_baseline([s for s in self.systems if not s.is_fitted], tables["places"])
+            tables["places"], tables["cluster"] = score_tables(tables["places"], tables["cluster"],
+                                                               later)
+            systems = (*systems, *later)
+            manifest["systems"] = {s.name: s.describe() for s in systems}
+        tables["systems"] = pd.DataFrame([row for s in systems for row in s.describe()])
         return tables, manifest
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chainweave.errors import ParameterError
+from chainweave.measurement.spec import MeasurementSpec
 from chainweave.scenarios.policies import POLICIES
 
 TierName = Literal["core", "secondary", "county"]
@@ -207,6 +208,8 @@ class ScenarioSpec(_Section):
     horizon: int = Field(30, ge=0, le=1000)
     seed: int = Field(1, ge=0, le=2**63 - 1)
     compare: CompareSpec = CompareSpec()
+    # Issue 16: index systems the runs are scored under (checked in chainweave.measurement.spec).
+    measurement: MeasurementSpec = MeasurementSpec()
 
     @field_validator("policies")
     @classmethod
