@@ -50,10 +50,10 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
     Firm totals come from ``model.last`` (`chainweave.agents.firm.place_year`), which the
     measure phase has just taken. ``value_added_real`` and ``nonprimary_va_real`` are value
     added at step-0 prices, and so are ``tertiary_va`` and ``value_added_previous`` (the real
-    value added the previous year recorded; this year's in year 0, so growth starts at 0); ``budget_total`` is the
-    government's budget (M yuan) and ``public_st_spend`` its S&T part (R&D subsidies, public
-    R&D platforms, incubators); ``high_tech_enterprises`` counts model firms of high-tech
-    sectors times the enterprises each model firm stands for.
+    value added the previous year recorded; this year's in year 0, so growth starts at 0);
+    ``budget_total`` is the government's budget (M yuan) and ``public_st_spend`` its S&T part
+    (R&D subsidies, public R&D platforms, incubators); ``high_tech_enterprises`` counts model
+    firms of high-tech sectors times the enterprises each model firm stands for.
     """
     f, g, inst, sec, n, last = (model.firms, model.governments, model.institutes, model.sectors,
                                 model.net.n, model.last)
