@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chainweave import __version__
-from chainweave.agents import firm, government, institute, service
+from chainweave.agents import firm, government, institute, knowledge, service
 from chainweave.agents.firm import Firm
 from chainweave.agents.government import CityGovernment, GovernmentTable
 from chainweave.agents.institute import InstituteTable, ResearchInstitute
@@ -278,9 +278,9 @@ class ClusterModel(mesa.Model):
         return table
 
     def _initial_institutes(self) -> InstituteTable:
-        """Institutes per place by tier; fields follow the local firms' sectors."""
+        """Institutes per place by tier and population; fields follow the local firms' sectors."""
         net, prm, rng = self.net, self.params, self.rng
-        counts = np.asarray(prm.institutes_per_tier)[net.tier]
+        counts = institute.institute_counts(net.population, net.tier, prm.institutes_per_tier)
         place = np.repeat(np.arange(net.n), counts)
         if len(place) == 0:
             return InstituteTable(place=place)
@@ -363,6 +363,8 @@ class ClusterModel(mesa.Model):
         cell = f.place * sec.n + f.sector
         self.firm_knowledge = group_sum(cell, f.rd_share * f.revenue, n * sec.n).reshape(n, -1) \
             / max(prm.knowledge_depreciation, 1e-9)
+        self.relayed_knowledge = np.zeros_like(self.firm_knowledge)
+        self.knowledge_reference = None  # set once year 0 has run
         gov = self.governments
         gov.tax_revenue = prm.vat_rate * self.last.value_added
         # A first pass of production and accounts gives each firm its demand and each
@@ -383,10 +385,12 @@ class ClusterModel(mesa.Model):
         institute.produce_knowledge(self)
         self.firm_patents = prm.patents_per_rd * group_sum(f.place, firm.fund_rd(self), n)
         firm.settle_accounts(self)
-        self.step_flows["innovation"] = firm.knowledge_flows(self)
+        knowledge.burn_in_relay(self)
+        self.step_flows["innovation"] = knowledge.knowledge_flows(self)
         self.step_counts = {k: np.zeros(n) for k in ("exits", "entries", "relocations_in",
                                                       "relocations_out")}
         self.measure(self)
+        self.knowledge_reference = knowledge.knowledge_reference(self)
 
     # --- running ------------------------------------------------------------------------
     def step(self) -> None:
@@ -435,6 +439,7 @@ class ClusterModel(mesa.Model):
             "migration_in": g.migration_in.copy(), "migration_out": g.migration_out.copy(),
             "resource_type": g.resource_type.copy(), "reserves": g.reserves.copy(),
             "policy_spend": g.policy_spend.copy(),
+            "rd_workers": group_sum(self.firms.place, self.firms.rd_workers, n),
             **{f"output_{name}": self.last.output_by_sector[:, j].copy()
                for j, name in enumerate(self.sectors.names)},
             **{f"firms_{name}": count for name, count in zip(
