@@ -292,7 +292,7 @@ def innovate(model: ClusterModel) -> None:
 
     f.transferred = u_tr < transfer_odds(model, access).ravel()[cell]
     f.productivity[f.transferred] *= 1 + prm.transfer_gain
-    knowledge.relay_knowledge(model, access)
+    knowledge.relay_knowledge(model, access.absorbed)
     model.step_flows["innovation"] = access.flows
 
 
@@ -304,7 +304,7 @@ def transfer_odds(model: ClusterModel, access: knowledge.KnowledgeAccess) -> NDA
     intermediary coverage and e their effectiveness (see `innovate`).
     """
     prm = model.params
-    k = knowledge.reachable_useful(model, access)
+    k = access.reachable
     coverage = (model.intermediary_coverage * model.intermediation_quality)[:, None]
     return (prm.transfer_probability_max * k / (k + prm.absorptive_half)
             * (1 + prm.intermediary_boost * coverage) / (1 + prm.intermediary_boost))

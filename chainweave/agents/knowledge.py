@@ -47,12 +47,15 @@ class KnowledgeAccess:
             the density factor of interaction and D_p the place's contacts (its workers plus
             the kernel-weighted workers of the places within reach).
         absorbed: (places x sectors) knowledge absorbed from other places this year, units.
+        reachable: (places x sectors) useful knowledge reachable per worker
+            (`reachable_useful`), units/worker.
         flows: F[p, q], knowledge of q absorbed by p (the diagonal: p's own stock used locally).
     """
 
     capacity: NDArray[np.float64]
     reach: NDArray[np.float64]
     absorbed: NDArray[np.float64]
+    reachable: NDArray[np.float64]
     flows: sp.csr_matrix
 
 
@@ -75,19 +78,25 @@ class KnowledgeReference:
     rd_bill_share: NDArray[np.float64]
 
 
-def own_stock(model: ClusterModel) -> NDArray[np.float64]:
-    """Returns (places x sectors) each place's whole knowledge stock: firms', institutes', relayed."""
-    return model.firm_knowledge + field_knowledge(model) + model.relayed_knowledge
+def own_stock(model: ClusterModel, inst: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """Returns (places x sectors) each place's whole knowledge stock: firms', institutes', relayed.
+
+    ``inst`` is the institutes' knowledge by place and field when the caller has it.
+    """
+    inst = field_knowledge(model) if inst is None else inst
+    return model.firm_knowledge + inst + model.relayed_knowledge
 
 
-def radiating_stock(model: ClusterModel) -> NDArray[np.float64]:
+def radiating_stock(model: ClusterModel,
+                    inst: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """Returns (places x sectors) the stock a place radiates.
 
     Its firms' and institutes' knowledge, and the share `relay_by_tier` of its tier of the
-    knowledge it relays.
+    knowledge it relays (``inst`` as in `own_stock`).
     """
+    inst = field_knowledge(model) if inst is None else inst
     relay = np.asarray(model.params.relay_by_tier)[model.net.tier]
-    return model.firm_knowledge + field_knowledge(model) + relay[:, None] * model.relayed_knowledge
+    return model.firm_knowledge + inst + relay[:, None] * model.relayed_knowledge
 
 
 def useful(model: ClusterModel, stock: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -154,6 +163,13 @@ def contact_reach(model: ClusterModel) -> NDArray[np.float64]:
                      where=contacts > 0)
 
 
+def _uptake(model: ClusterModel) -> tuple[NDArray[np.float64], NDArray[np.float64],
+                                          NDArray[np.float64]]:
+    """Returns (a, g / D, taken = a (g / D) L) of every place (see `knowledge_access`)."""
+    capacity, reach = absorptive_capacity(model), contact_reach(model)
+    return capacity, reach, capacity * reach * model.last.employment
+
+
 def knowledge_access(model: ClusterModel) -> KnowledgeAccess:
     """Returns this year's `KnowledgeAccess` from the current stocks and last year's jobs.
 
@@ -162,16 +178,17 @@ def knowledge_access(model: ClusterModel) -> KnowledgeAccess:
     a_p g_p sum_q K[p, q] R_q / D_p, each worker's contacts being shared between the
     workers of the place and those of the places within reach.
     """
-    jobs, kernel = model.last.employment, model.kernel
-    capacity, reach = absorptive_capacity(model), contact_reach(model)
-    taken = capacity * reach * jobs
-    radiating = radiating_stock(model)
+    kernel = model.kernel
+    capacity, reach, taken = _uptake(model)
+    inst = field_knowledge(model)
+    radiating = radiating_stock(model, inst)
+    reached = kernel @ radiating
     rows = np.repeat(np.arange(kernel.shape[0]), np.diff(kernel.indptr))
     off = sp.csr_matrix((taken[rows] * kernel.data * radiating.sum(axis=1)[kernel.indices],
                          kernel.indices, kernel.indptr), shape=kernel.shape)
-    local = sp.diags(taken * own_stock(model).sum(axis=1), format="csr")
-    return KnowledgeAccess(capacity=capacity, reach=reach,
-                           absorbed=taken[:, None] * (kernel @ radiating),
+    local = sp.diags(taken * own_stock(model, inst).sum(axis=1), format="csr")
+    return KnowledgeAccess(capacity=capacity, reach=reach, absorbed=taken[:, None] * reached,
+                           reachable=reachable_useful(model, reach, inst, reached),
                            flows=(off + local).tocsr())
 
 
@@ -180,22 +197,32 @@ def knowledge_flows(model: ClusterModel) -> sp.csr_matrix:
     return knowledge_access(model).flows
 
 
-def reachable_useful(model: ClusterModel, access: KnowledgeAccess) -> NDArray[np.float64]:
+def reachable_useful(model: ClusterModel, reach: NDArray[np.float64], inst: NDArray[np.float64],
+                     reached: NDArray[np.float64]) -> NDArray[np.float64]:
     """Returns (places x sectors) useful knowledge reachable per worker of each place.
 
-    (g_p / D_p) (U_p + sum_q K[p, q] U^rad_q), U the knowledge useful to each sector
-    (`useful` of institutes' knowledge, plus firms' and relayed knowledge of the sector) of
-    the whole own stock, U^rad the same of the radiating stock.
+    (g_p / D_p) (U_p + sum_q K[p, q] U^rad_q), U the knowledge useful to each sector of the
+    whole own stock, U^rad that of the radiating stock: `useful` of institutes' knowledge
+    plus firms' and relayed knowledge of the sector. Since `useful` is linear, K U^rad is
+    `useful` of K times the radiating institutes' part, plus the rest of ``reached``.
+
+    Args:
+        model: The model.
+        reach: g_p / D_p of each place.
+        inst: (places x fields) institute knowledge.
+        reached: K times the radiating stock (places x sectors).
     """
-    inst = useful(model, field_knowledge(model))
-    relay = np.asarray(model.params.relay_by_tier)[model.net.tier][:, None]
-    here = inst + model.firm_knowledge + model.relayed_knowledge
-    sent = inst + model.firm_knowledge + relay * model.relayed_knowledge
-    return access.reach[:, None] * (here + model.kernel @ sent)
+    rho = model.params.field_relatedness
+    inst_reached = model.kernel @ inst
+    sent = reached - rho * inst_reached + rho * inst_reached.sum(axis=1, keepdims=True)
+    here = useful(model, inst) + model.firm_knowledge + model.relayed_knowledge
+    return reach[:, None] * (here + sent)
 
 
-def relay_knowledge(model: ClusterModel, access: KnowledgeAccess) -> None:
+def relay_knowledge(model: ClusterModel, absorbed: NDArray[np.float64]) -> None:
     """Adds the share `relay_share` of what each place absorbed from others to its stock.
+
+    ``absorbed``: (places x sectors) knowledge absorbed from other places this year.
 
     R <- (1 - delta) R + phi A. Knowledge a place absorbs from a neighbour is access to the
     neighbour's stock, most of which the place's firms already knew last year: in a steady
@@ -207,13 +234,15 @@ def relay_knowledge(model: ClusterModel, access: KnowledgeAccess) -> None:
     """
     prm = model.params
     model.relayed_knowledge = ((1 - prm.knowledge_depreciation) * model.relayed_knowledge
-                               + prm.relay_share * access.absorbed)
+                               + prm.relay_share * absorbed)
 
 
 def burn_in_relay(model: ClusterModel) -> None:
     """Runs `RELAY_BURN_IN` years of relaying on the step-0 stocks (set-up, no other change)."""
+    inst = field_knowledge(model)
     for _ in range(RELAY_BURN_IN):
-        relay_knowledge(model, knowledge_access(model))
+        taken = _uptake(model)[2]
+        relay_knowledge(model, taken[:, None] * (model.kernel @ radiating_stock(model, inst)))
 
 
 def institutes_reached(model: ClusterModel, access: KnowledgeAccess) -> NDArray[np.float64]:
@@ -258,7 +287,7 @@ def innovation_boost(model: ClusterModel, access: KnowledgeAccess) -> NDArray[np
     elasticity of R&D capital in the survey of Hall, Mairesse and Mohnen (2010, about 0.08)
     rounded: productivity jumps come from accessible knowledge, not own R&D alone.
     """
-    usable = access.capacity[:, None] * reachable_useful(model, access)
+    usable = access.capacity[:, None] * access.reachable
     return _relative(usable, model.knowledge_reference.usable,
                      model.params.innovation_knowledge_elasticity)
 
@@ -289,7 +318,7 @@ def knowledge_reference(model: ClusterModel) -> KnowledgeReference:
     """Returns the step-0 `KnowledgeReference` of a model whose year 0 has just run."""
     f, prm, n = model.firms, model.params, model.net.n
     access = knowledge_access(model)
-    usable = (access.capacity[:, None] * reachable_useful(model, access)).ravel()[
+    usable = (access.capacity[:, None] * access.reachable).ravel()[
         f.place * model.sectors.n + f.sector]
     return KnowledgeReference(
         rd=group_sum(f.place, f.rd_workers * prm.researcher_cost, n),
