@@ -178,18 +178,18 @@ def knowledge_access(model: ClusterModel) -> KnowledgeAccess:
     a_p g_p sum_q K[p, q] R_q / D_p, each worker's contacts being shared between the
     workers of the place and those of the places within reach.
     """
-    kernel = model.kernel
+    kernel, reach_self = model.kernel, model.kernel_with_self
     capacity, reach, taken = _uptake(model)
     inst = field_knowledge(model)
     radiating = radiating_stock(model, inst)
     reached = kernel @ radiating
-    rows = np.repeat(np.arange(kernel.shape[0]), np.diff(kernel.indptr))
-    off = sp.csr_matrix((taken[rows] * kernel.data * radiating.sum(axis=1)[kernel.indices],
-                         kernel.indices, kernel.indptr), shape=kernel.shape)
-    local = sp.diags(taken * own_stock(model, inst).sum(axis=1), format="csr")
+    rows = np.repeat(np.arange(reach_self.shape[0]), np.diff(reach_self.indptr))
+    sent = np.where(reach_self.indices == rows, own_stock(model, inst).sum(axis=1)[rows],
+                    radiating.sum(axis=1)[reach_self.indices])
+    flows = sp.csr_matrix((taken[rows] * reach_self.data * sent, reach_self.indices,
+                           reach_self.indptr), shape=reach_self.shape)
     return KnowledgeAccess(capacity=capacity, reach=reach, absorbed=taken[:, None] * reached,
-                           reachable=reachable_useful(model, reach, inst, reached),
-                           flows=(off + local).tocsr())
+                           reachable=reachable_useful(model, reach, inst, reached), flows=flows)
 
 
 def knowledge_flows(model: ClusterModel) -> sp.csr_matrix:
