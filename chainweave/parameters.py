@@ -261,7 +261,7 @@ class ModelParams:
         0.1, 0.0, 2.0, "1", "elasticity of innovation odds to usable knowledge per worker"
     )
     vc_rd_share: float = _p(
-        0.6, 0.0, 1.0, "1", "share of venture capital received that pays for R&D staff"
+        0.3, 0.0, 1.0, "1", "share of venture capital received that pays for R&D staff"
     )
     innovation_credit_share: float = _p(
         0.1, 0.0, 1.0, "1", "share of a high-tech firm's new credit that pays for R&D staff"
