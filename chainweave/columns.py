@@ -92,6 +92,7 @@ TOTALS = (
     Column("emissions", "t CO2/yr", "CO2 emitted by the firms"),
     Column("labour_supply", "workers", "labour force (participation_rate x residents)"),
     Column("researchers", "FTE", "researchers of the research institutes"),
+    Column("rd_workers", "FTE", "R&D staff hired by the firms"),
     Column("value_added_previous", "M yuan/yr", "value added at step-0 prices recorded the year "
            "before (this year's in year 0)"),
     Column("tertiary_va", "M yuan/yr", "value added of tertiary industry at step-0 prices"),

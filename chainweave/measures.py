@@ -38,7 +38,7 @@ EXTENSIVE: tuple[str, ...] = (
     "nonprimary_va_real", "output",
     "high_tech_output", "rd_spend", "patents", "new_finance", "public_services", "firms",
     "incubation_weight", "intermediation_weight", "employment", "emissions", "labour_supply",
-    "researchers", "value_added_previous", "tertiary_va", "enterprise_rd", "public_st_spend",
+    "researchers", "rd_workers", "value_added_previous", "tertiary_va", "enterprise_rd", "public_st_spend",
     "budget_total", "high_tech_enterprises",
 )
 """Totals per place that can be summed over tiers and the cluster."""
@@ -83,6 +83,7 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         "emissions": last.emissions.copy(),
         "labour_supply": g.labour_supply.copy(),
         "researchers": group_sum(inst.place, inst.researchers, n),
+        "rd_workers": group_sum(f.place, f.rd_workers, n),
         "value_added_previous": np.array(previous, dtype=np.float64),
         "tertiary_va": last.real_value_added_by_sector[:, tertiary].sum(axis=1),
         "enterprise_rd": group_sum(f.place, f.rd_own, n),

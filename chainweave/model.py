@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chainweave import __version__
-from chainweave.agents import firm, government, institute, service
+from chainweave.agents import firm, government, institute, knowledge, service
 from chainweave.agents.firm import Firm
 from chainweave.agents.government import CityGovernment, GovernmentTable
 from chainweave.agents.institute import InstituteTable, ResearchInstitute
@@ -288,9 +288,9 @@ class ClusterModel(mesa.Model):
         return table
 
     def _initial_institutes(self) -> InstituteTable:
-        """Institutes per place by tier; fields follow the local firms' sectors."""
+        """Institutes per place by tier and population; fields follow the local firms' sectors."""
         net, prm, rng = self.net, self.params, self.rng
-        counts = np.asarray(prm.institutes_per_tier)[net.tier]
+        counts = institute.institute_counts(net.population, net.tier, prm.institutes_per_tier)
         place = np.repeat(np.arange(net.n), counts)
         if len(place) == 0:
             return InstituteTable(place=place)
@@ -397,6 +397,8 @@ class ClusterModel(mesa.Model):
         cell = f.place * sec.n + f.sector
         self.firm_knowledge = group_sum(cell, f.rd_share * f.revenue, n * sec.n).reshape(n, -1) \
             / max(prm.knowledge_depreciation, 1e-9)
+        self.relayed_knowledge = np.zeros_like(self.firm_knowledge)
+        self.knowledge_reference = None  # set once year 0 has run
         gov.tax_revenue = prm.vat_rate * self.last.value_added
         gov.budget = gov.tax_revenue.copy()
         f.rd_own = f.rd_share * f.revenue
@@ -424,10 +426,12 @@ class ClusterModel(mesa.Model):
         institute.produce_knowledge(self)
         self.firm_patents = prm.patents_per_rd * group_sum(f.place, firm.fund_rd(self), n)
         firm.settle_accounts(self)
-        self.step_flows["innovation"] = firm.knowledge_flows(self)
+        knowledge.burn_in_relay(self)
+        self.step_flows["innovation"] = knowledge.knowledge_flows(self)
         self.step_counts = {k: np.zeros(n) for k in ("exits", "entries", "relocations_in",
                                                       "relocations_out")}
         self.measure(self)
+        self.knowledge_reference = knowledge.knowledge_reference(self)
 
     # --- running ------------------------------------------------------------------------
     def step(self) -> None:

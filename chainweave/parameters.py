@@ -64,7 +64,8 @@ class ModelParams:
         "real enterprises per resident (what a model firm stands for)"
     )
     institutes_per_tier: tuple[int, int, int] = _p(
-        (40, 8, 1), 0, 1000, "institutes", "research institutes per core, secondary, county place"
+        (40, 8, 1), 0, 1000, "institutes",
+        "research institutes per core, secondary, county place of its tier's mean population"
     )
     banks_per_tier: tuple[int, int, int] = _p((6, 3, 1), 0, 1000, "banks", "banks per place by tier")
     vc_per_tier: tuple[int, int, int] = _p(
@@ -239,7 +240,41 @@ class ModelParams:
         0.05, 0.0, 1.0, "1", "share of the gap to the top of the value chain closed by innovation"
     )
     absorptive_half: float = _p(
-        0.03, 0.0001, 10, "units/worker", "knowledge per worker at which absorption is one half"
+        0.03, 0.0001, 10, "units/worker", "own knowledge per worker that alone gives absorption one half"
+    )
+    absorptive_researchers_half: float = _p(
+        0.008, 1e-4, 0.1, "FTE/worker", "researchers per worker that alone give absorption one half"
+    )
+    relay_share: float = _p(
+        0.05, 0.0, 1.0, "1/yr", "share of knowledge absorbed from other places that joins the stock"
+    )
+    relay_by_tier: tuple[float, float, float] = _p(
+        (1.0, 1.0, 1.0), 0.0, 1.0, "1",
+        "share of relayed knowledge a core, secondary, county place radiates on"
+    )
+    knowledge_density_elasticity: float = _p(
+        0.2, 0.0, 2.0, "1", "elasticity of knowledge interaction to employment density"
+    )
+    patent_rd_elasticity: float = _p(
+        0.85, 0.0, 2.0, "1", "elasticity of firms' patents to their own R&D"
+    )
+    patent_spillover_elasticity: float = _p(
+        0.035, 0.0, 2.0, "1", "elasticity of firms' patents to knowledge absorbed from other places"
+    )
+    patent_institute_elasticity: float = _p(
+        0.1, 0.0, 2.0, "1", "elasticity of firms' patents to the institute knowledge they reach"
+    )
+    innovation_knowledge_elasticity: float = _p(
+        0.1, 0.0, 2.0, "1", "elasticity of innovation odds to usable knowledge per worker"
+    )
+    vc_rd_share: float = _p(
+        0.3, 0.0, 1.0, "1", "share of venture capital received that pays for R&D staff"
+    )
+    innovation_credit_share: float = _p(
+        0.1, 0.0, 1.0, "1", "share of a high-tech firm's new credit that pays for R&D staff"
+    )
+    researcher_wage_elasticity: float = _p(
+        0.4, 0.0, 5.0, "1", "elasticity of researchers' wage to local R&D spending / wage bill"
     )
 
     # --- accounts, exit, entry, relocation ---------------------------------------------

@@ -182,18 +182,32 @@ class RefFirm(RefAgent):
             self.net_worth += m.params.incubator_support * m.enterprises_per_firm * quality
 
     # --- step 4b: innovation --------------------------------------------------------------
+    def finance_rd(self) -> float:
+        """Sets what its venture capital and S&T credit pay for R&D staff (out of capital)."""
+        m, prm = self.model, self.model.params
+        credit = prm.innovation_credit_share * self.credit if m.sectors.high_tech[self.sector] else 0.0
+        self.rd_financed = min(prm.vc_rd_share * self.venture_capital + credit, max(self.capital, 0.0))
+        self.capital -= self.rd_financed
+        self.invested = max(self.invested - self.rd_financed, 0.0)
+        self.rd_own = self.rd_share * self.revenue + self.rd_financed
+        return self.rd_own
+
     def fund_rd(self, pool: float, own_here: float) -> float:
-        self.rd_own = self.rd_share * self.revenue
         self.rd_subsidy = _div(pool * self.rd_own, own_here)
         return self.rd_own + self.rd_subsidy
 
-    def try_innovation(self, rd: float, u_in: float) -> float:
-        """Decides whether it innovates; returns the expected patents of its R&D."""
+    def hire_rd_staff(self, rd: float, price: float) -> float:
+        """Hires R&D staff with its budget; returns its real R&D (staff x base cost)."""
+        cost = self.model.params.researcher_cost
+        self.rd_workers = rd / (cost * price)
+        return self.rd_workers * cost
+
+    def try_innovation(self, rd: float, u_in: float, boost: float) -> None:
+        """Decides whether it innovates, from its real R&D and its place's knowledge boost."""
         prm = self.model.params
         self.intensity = _div(rd, self.revenue)
-        p_in = -math.expm1(-prm.innovation_intensity * prm.rd_innovation_share * self.intensity)
+        p_in = -math.expm1(-prm.innovation_intensity * prm.rd_innovation_share * self.intensity * boost)
         self.innovated = u_in < p_in
-        return prm.patents_per_rd * rd
 
     def innovate(self, u_jump: float) -> None:
         """Draws its productivity jump (kept if positive) and moves up the value chain."""
@@ -508,59 +522,114 @@ class ReferenceModel(ClusterModel):
             out[i.place, i.field] += i.knowledge
         return out
 
-    def absorptive_capacity(self) -> np.ndarray:
-        stock = self.firm_knowledge.sum(axis=1) + self.per_place(self.institutes_ref, lambda i: i.knowledge)
+    def kernel_sum(self, values: np.ndarray) -> np.ndarray:
+        """Returns sum_q K[p, q] values[q] for every place p, walking the kernel's rows."""
+        out = np.zeros_like(values, dtype=float)
+        for p in range(self.net.n):
+            cols, weights = self.kernel_row(self.kernel, p)
+            for q, w in zip(cols, weights, strict=True):
+                out[p] += w * values[q]
+        return out
+
+    def knowledge_access(self) -> dict[str, Any]:
+        """Stocks, absorptive capacity, reach and absorption of every place (knowledge.py)."""
+        prm, net, n = self.params, self.net, self.net.n
         jobs = self.last.employment
-        k = np.array([_div(s, j) for s, j in zip(stock, jobs, strict=True)])
-        return k / (k + self.params.absorptive_half), stock
+        inst = self.institute_knowledge()
+        relay = [prm.relay_by_tier[t] for t in net.tier]
+        own = self.firm_knowledge + inst + self.relayed_knowledge
+        radiating = self.firm_knowledge + inst + np.array(relay)[:, None] * self.relayed_knowledge
+        mean_density = jobs.sum() / net.area_km2.sum() if net.area_km2.sum() > 0 else 1.0
+        researchers = self.per_place(self.institutes_ref, lambda i: i.researchers) \
+            + self.per_place(self.firms_ref, lambda f: f.rd_workers)
+        skills = self.per_place(self.firms_ref, lambda f: f.labour * f.productivity)
+        workers = self.per_place(self.firms_ref, lambda f: f.labour)
+        contacts = jobs + self.kernel_sum(jobs)
+        capacity, reach = np.zeros(n), np.zeros(n)
+        for p in range(n):
+            density = jobs[p] / net.area_km2[p] if net.area_km2[p] > 0 else mean_density
+            g = (_div(density, mean_density) ** prm.knowledge_density_elasticity
+                 if jobs[p] > 0 else 0.0)
+            reach[p] = _div(g, contacts[p])
+            h = _div(skills[p], workers[p], self.reference_productivity) / self.reference_productivity
+            z = h * (_div(own[p].sum(), jobs[p]) / prm.absorptive_half
+                     + _div(researchers[p], jobs[p]) / prm.absorptive_researchers_half)
+            capacity[p] = z / (1 + z)
+        taken = capacity * reach * jobs
+        absorbed = taken[:, None] * self.kernel_sum(radiating)
+        rows, cols, vals = [], [], []
+        for p in range(n):
+            rows.append(p)
+            cols.append(p)
+            vals.append(taken[p] * own[p].sum())
+            ks, weights = self.kernel_row(self.kernel, p)
+            for q, w in zip(ks, weights, strict=True):
+                rows.append(p)
+                cols.append(int(q))
+                vals.append(taken[p] * w * radiating[q].sum())
+        rho = prm.field_relatedness
+        useful = inst * (1 - rho) + rho * inst.sum(axis=1, keepdims=True)
+        here = useful + self.firm_knowledge + self.relayed_knowledge
+        sent = useful + self.firm_knowledge + np.array(relay)[:, None] * self.relayed_knowledge
+        reachable = reach[:, None] * (here + self.kernel_sum(sent))
+        inst_total = inst.sum(axis=1)
+        return {"capacity": capacity, "absorbed": absorbed, "reachable": reachable,
+                "usable": capacity[:, None] * reachable,
+                "institutes": taken * (inst_total + self.kernel_sum(inst_total)),
+                "flows": sp.csr_matrix((vals, (rows, cols)), shape=(n, n))}
 
     def innovate(self, _: Any = None) -> None:
         prm, firms, govs, n = self.params, self.firms_ref, self.governments_ref, self.net.n
-        for f in firms:
-            f.rd_own = f.rd_share * f.revenue
-        own_here = self.per_place(firms, lambda f: f.rd_own)
+        ref = self.knowledge_reference
+        own_here = self.per_place(firms, RefFirm.finance_rd)
         rd = [f.fund_rd(govs[f.place].rd_subsidy_pool, own_here[f.place]) for f in firms]
-        spent = np.zeros((n, self.sectors.n))
+        spent = [0.0] * n
         for f, r in zip(firms, rd, strict=True):
-            spent[f.place, f.sector] += r
-        self.firm_knowledge = (1 - prm.knowledge_depreciation) * self.firm_knowledge + spent
+            spent[f.place] += r
+        price = [_div(_div(spent[p], self.last.wage_bill[p]), ref.rd_bill_share[p], 1.0)
+                 ** prm.researcher_wage_elasticity if ref.rd_bill_share[p] > 0 else 1.0
+                 for p in range(n)]
+        real = [f.hire_rd_staff(r, price[f.place]) for f, r in zip(firms, rd, strict=True)]
+        hired = np.zeros((n, self.sectors.n))
+        real_here = [0.0] * n
+        for f, r in zip(firms, real, strict=True):
+            hired[f.place, f.sector] += r
+            real_here[f.place] += r
+        self.firm_knowledge = (1 - prm.knowledge_depreciation) * self.firm_knowledge + hired
+        access = self.knowledge_access()
 
         u_in, u_im, u_tr = self.rng.random((3, len(firms)))
-        expected = [f.try_innovation(r, u_in[i]) for i, (f, r) in enumerate(zip(firms, rd, strict=True))]
+        for i, (f, r) in enumerate(zip(firms, real, strict=True)):
+            usable = access["usable"][f.place, f.sector]
+            boost = (usable / ref.usable) ** prm.innovation_knowledge_elasticity if ref.usable > 0 else 1.0
+            f.try_innovation(r, u_in[i], boost)
         innovators = [f for f in firms if f.innovated]
         for f, u_jump in zip(innovators, self.rng.random(len(innovators)), strict=True):
             f.innovate(u_jump)
-        by_place = np.zeros(n)
-        for f, e in zip(firms, expected, strict=True):
-            by_place[f.place] += e
-        self.firm_patents = self.rng.poisson(by_place).astype(float)
+        rate = np.zeros(n)
+        for p in range(n):
+            own = (ref.rd[p] ** (1 - prm.patent_rd_elasticity) * real_here[p] ** prm.patent_rd_elasticity
+                   if ref.rd[p] > 0 else real_here[p])
+            outside = (_div(access["absorbed"][p].sum(), ref.absorbed[p], 1.0)
+                       ** prm.patent_spillover_elasticity if ref.absorbed[p] > 0 else 1.0)
+            institutes = (_div(access["institutes"][p], ref.institutes[p], 1.0)
+                          ** prm.patent_institute_elasticity if ref.institutes[p] > 0 else 1.0)
+            rate[p] = prm.patents_per_rd * own * outside * institutes
+        self.firm_patents = self.rng.poisson(rate).astype(float)
 
         best = np.zeros((n, self.sectors.n))
         for f in firms:
             best[f.place, f.sector] = max(best[f.place, f.sector], f.productivity)
-        absorb, stock = self.absorptive_capacity()
         imitators = [f for i, f in enumerate(firms) if f.try_imitation(u_im[i])]
         for f, u_src in zip(imitators, self.rng.random(len(imitators)), strict=True):
-            f.imitate(u_src, best, absorb[f.place])
+            f.imitate(u_src, best, access["capacity"][f.place])
 
-        inst = self.institute_knowledge()
-        rho = prm.field_relatedness
-        useful = inst * (1 - rho) + rho * inst.sum(axis=1, keepdims=True) + self.firm_knowledge
-        reachable = useful.copy()
-        for p in range(n):
-            cols, weights = self.kernel_row(self.kernel, p)
-            spill = np.zeros(self.sectors.n)
-            for q, w in zip(cols, weights, strict=True):
-                spill += w * useful[q]
-            reachable[p] = useful[p] + spill
-        jobs = self.last.employment
         for i, f in enumerate(firms):
-            k = _div(reachable[f.place, f.sector], jobs[f.place])
             coverage = self.intermediary_coverage[f.place] * self.intermediation_quality[f.place]
-            f.try_transfer(u_tr[i], k, coverage)
-        kws = self.kernel_with_self.tocoo()
-        self.step_flows["innovation"] = sp.csr_matrix(
-            (absorb[kws.row] * kws.data * stock[kws.col], (kws.row, kws.col)), shape=(n, n))
+            f.try_transfer(u_tr[i], access["reachable"][f.place, f.sector], coverage)
+        self.relayed_knowledge = ((1 - prm.knowledge_depreciation) * self.relayed_knowledge
+                                  + prm.relay_share * access["absorbed"])
+        self.step_flows["innovation"] = access["flows"]
 
     def produce_and_trade(self, _: Any = None) -> None:
         prm, sec, firms, govs, n = self.params, self.sectors, self.firms_ref, self.governments_ref, self.net.n

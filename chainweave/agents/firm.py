@@ -18,8 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from chainweave.agents import knowledge
 from chainweave.agents.government import reserve_ratio
-from chainweave.agents.institute import field_knowledge
 from chainweave.agents.table import ColumnTable, RowAgent, group_max, group_sum
 from chainweave.network import gravity_split
 from chainweave.parameters import IndustryClass
@@ -65,6 +65,8 @@ class FirmTable(ColumnTable):
         "rd_subsidy": np.float64,
         "credit": np.float64,  # new loans this year
         "venture_capital": np.float64,  # equity received this year
+        "rd_financed": np.float64,  # own R&D paid by this year's venture capital and S&T credit
+        "rd_workers": np.float64,  # R&D staff its R&D budget hires this year, FTE
         "incubated": np.bool_,
         "innovated": np.bool_,
         "imitated": np.bool_,
@@ -224,41 +226,6 @@ def sector_mix(model: ClusterModel) -> NDArray[np.float64]:
     return mix / mix.sum(axis=1, keepdims=True)
 
 
-def knowledge_by_cell(model: ClusterModel) -> NDArray[np.float64]:
-    """Returns (places x sectors) knowledge useful to each sector in each place.
-
-    Institute knowledge of field j counts fully for sector j and with `field_relatedness` for
-    other sectors; firms' own accumulated R&D counts for their sector.
-    """
-    rho = model.params.field_relatedness
-    inst = field_knowledge(model)
-    related = inst * (1 - rho) + rho * inst.sum(axis=1, keepdims=True)
-    return related + model.firm_knowledge
-
-
-def knowledge_stock(model: ClusterModel) -> NDArray[np.float64]:
-    """Returns each place's knowledge stock: institutes' plus firms' accumulated R&D."""
-    return model.firm_knowledge.sum(axis=1) + group_sum(
-        model.institutes.place, model.institutes.knowledge, model.net.n)
-
-
-def per_worker(model: ClusterModel, amount: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Returns a per-place amount divided by the place's jobs (0 where there are none)."""
-    jobs = model.last.employment.reshape((-1,) + (1,) * (np.ndim(amount) - 1))
-    return np.divide(amount, jobs, out=np.zeros(np.shape(amount)), where=jobs > 0)
-
-
-def absorptive_capacity(model: ClusterModel) -> NDArray[np.float64]:
-    """Returns each place's absorptive capacity a = k / (k + k_half) in [0, 1).
-
-    k is the place's own knowledge stock per worker (institutes' and firms', units per
-    worker), k_half the level at which half of what reaches the place can be used (Cohen and
-    Levinthal 1990). Per worker, so that a place's size does not stand in for its capability.
-    """
-    k = per_worker(model, knowledge_stock(model))
-    return k / (k + model.params.absorptive_half)
-
-
 def sample_neighbour(
     weights: sp.csr_matrix, rows: NDArray[np.int64], u: NDArray[np.float64]
 ) -> NDArray[np.int64]:
@@ -280,40 +247,51 @@ def sample_neighbour(
 def innovate(model: ClusterModel) -> None:
     """Step 4b: firms spend on R&D, innovate, imitate and take up transferred technology.
 
-    R&D: RD = own share x last revenue + subsidy (the place's pool split by own R&D); it adds
-    to the firm knowledge of the place and sector. Firms' patents are counted per place:
-    Poisson(patents per R&D x the place's firms' RD), the sum of the firms' Poisson counts.
-    Innovation (share xi of RD): success with 1 - exp(-zeta_in IN / revenue), an intensity,
-    so the odds do not depend on how many workers a representative firm stands for; a success
-    draws x ~ Beta(3, 3) on [low, high], keeps A (1 + x) if better and moves up the value
-    chain: pos += g (1 - pos).
-    Imitation (the rest): success with 1 - exp(-zeta_im IM / revenue); the firm looks at a
-    place q drawn
-    with weight K[p, q] (its own with weight 1) and closes a share a_p (absorptive capacity) of
-    its gap to the best productivity of its sector there.
+    R&D: `fund_rd`; its real value (R&D staff hired x `researcher_cost`) adds to the firm
+    knowledge of the place and sector. Knowledge access (`knowledge.knowledge_access`) is
+    then taken once for the year. Firms' patents are counted per place: Poisson of the
+    knowledge production function (`knowledge.firm_patent_rate`), the sum of the firms'
+    Poisson counts.
+    Innovation (share xi of real RD): success with 1 - exp(-zeta_in xi RD / revenue x boost),
+    an intensity, so the odds do not depend on how many workers a representative firm stands
+    for; boost = (a k / k_ref)^e (`knowledge.innovation_boost`): usable knowledge per worker
+    of the firm's place and sector against its step-0 mean. A success draws x ~ Beta(3, 3)
+    on [low, high], keeps A (1 + x) if better and moves up the value chain:
+    pos += g (1 - pos).
+    Imitation (the rest): success with 1 - exp(-zeta_im (1 - xi) RD / revenue); the firm
+    looks at a place q drawn with weight K[p, q] (its own with weight 1) and closes a share
+    a_p (absorptive capacity) of its gap to the best productivity of its sector there.
     Transfer: with probability p_max * k / (k + k_half) * (1 + b c e) / (1 + b), k the
-    knowledge useful to its sector reachable through the kernel per worker of its place, c
-    intermediary coverage and e their effectiveness, A grows by the transfer gain.
+    knowledge useful to its sector reachable per worker of its place
+    (`knowledge.reachable_useful`), c intermediary coverage and e their effectiveness, A
+    grows by the transfer gain.
+    Relay: each place then adds the share `relay_share` of what it absorbed from other places
+    to its stock (`knowledge.relay_knowledge`).
     Draws: three uniforms per firm (innovation, imitation and transfer success), then one per
     innovator (its jump), the places' patent counts, and one per imitator (its source place).
     """
     f, prm, rng, n = model.firms, model.params, model.rng, model.net.n
     m = len(f)
-    rd = fund_rd(model)
+    fund_rd(model)
+    real = f.rd_workers * prm.researcher_cost
     cell = f.place * model.sectors.n + f.sector
     model.firm_knowledge = ((1 - prm.knowledge_depreciation) * model.firm_knowledge
-                            + group_sum(cell, rd, model.firm_knowledge.size).reshape(n, -1))
+                            + group_sum(cell, real, model.firm_knowledge.size).reshape(n, -1))
+    access = knowledge.knowledge_access(model)
 
     u_in, u_im, u_tr = rng.random((3, m))
-    intensity = np.divide(rd, f.revenue, out=np.zeros(m), where=f.revenue > 0)
-    f.innovated = u_in < -np.expm1(-prm.innovation_intensity * prm.rd_innovation_share * intensity)
+    intensity = np.divide(real, f.revenue, out=np.zeros(m), where=f.revenue > 0)
+    boost = knowledge.innovation_boost(model, access).ravel()[cell]
+    f.innovated = u_in < -np.expm1(
+        -prm.innovation_intensity * prm.rd_innovation_share * intensity * boost)
     lucky = np.flatnonzero(f.innovated)
     jump = prm.innovation_draw_low + (prm.innovation_draw_high - prm.innovation_draw_low) \
         * _beta_from_uniform(rng.random(len(lucky)))
     better = lucky[jump > 0]
     f.productivity[better] *= 1 + jump[jump > 0]
     f.position[lucky] += prm.position_gain * (1 - f.position[lucky])
-    model.firm_patents = rng.poisson(prm.patents_per_rd * group_sum(f.place, rd, n)).astype(float)
+    model.firm_patents = rng.poisson(
+        knowledge.firm_patent_rate(model, access, group_sum(f.place, real, n))).astype(float)
 
     best = group_max(cell, f.productivity, n * model.sectors.n).reshape(n, -1)
     f.imitated = u_im < -np.expm1(
@@ -321,46 +299,65 @@ def innovate(model: ClusterModel) -> None:
     who = np.flatnonzero(f.imitated)
     source = sample_neighbour(model.kernel_with_self, f.place[who], rng.random(len(who)))
     target = best[source, f.sector[who]]
-    absorb = absorptive_capacity(model)[f.place[who]]
     gap = np.maximum(target - f.productivity[who], 0.0)
-    f.productivity[who] += absorb * gap
+    f.productivity[who] += access.capacity[f.place[who]] * gap
 
-    f.transferred = u_tr < transfer_odds(model).ravel()[cell]
+    f.transferred = u_tr < transfer_odds(model, access).ravel()[cell]
     f.productivity[f.transferred] *= 1 + prm.transfer_gain
-    model.step_flows["innovation"] = knowledge_flows(model)
+    knowledge.relay_knowledge(model, access.absorbed)
+    model.step_flows["innovation"] = access.flows
 
 
-def transfer_odds(model: ClusterModel) -> NDArray[np.float64]:
+def transfer_odds(model: ClusterModel, access: knowledge.KnowledgeAccess) -> NDArray[np.float64]:
     """Returns (places x sectors) a firm's probability of taking up transferred technology.
 
     p_max * k / (k + k_half) * (1 + b c e) / (1 + b), k the knowledge useful to the sector
-    reachable through the kernel per worker of the place, c the place's intermediary coverage
-    and e their effectiveness (see `innovate`).
+    reachable per worker of the place (`knowledge.reachable_useful`), c the place's
+    intermediary coverage and e their effectiveness (see `innovate`).
     """
     prm = model.params
-    useful = knowledge_by_cell(model)
-    k = per_worker(model, useful + model.kernel @ useful)
+    k = access.reachable
     coverage = (model.intermediary_coverage * model.intermediation_quality)[:, None]
     return (prm.transfer_probability_max * k / (k + prm.absorptive_half)
             * (1 + prm.intermediary_boost * coverage) / (1 + prm.intermediary_boost))
 
 
-def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
-    """Sets firms' own R&D and subsidy for the year; returns their total R&D (M yuan).
+def finance_rd(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns what each firm's new finance pays for R&D staff this year, M yuan.
 
-    Own R&D = R&D share x last revenue; the place's subsidy pool is split over its firms in
-    proportion to own R&D times the subsidy weight of the firm's sector in its place (1 unless
-    a chain-leader policy favours a chain); firms that do no R&D get no subsidy.
+    `vc_rd_share` of the venture capital it received plus, for a firm of a high-tech sector,
+    `innovation_credit_share` of its new credit (S&T credit), at most its capital: the money
+    is spent on researchers instead of equipment.
     """
-    f, g, n = model.firms, model.governments, model.net.n
-    f.rd_own = f.rd_share * f.revenue
+    f, prm = model.firms, model.params
+    credit = np.where(model.sectors.high_tech[f.sector], prm.innovation_credit_share * f.credit, 0.0)
+    return np.minimum(prm.vc_rd_share * f.venture_capital + credit, np.maximum(f.capital, 0.0))
+
+
+def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
+    """Sets firms' own R&D, subsidy and R&D staff for the year; returns their R&D (M yuan).
+
+    Own R&D = R&D share x last revenue + what new finance pays for (`finance_rd`, moved out
+    of capital); the place's subsidy pool is split over its firms in proportion to own R&D
+    times the subsidy weight of the firm's sector in its place (1 unless a chain-leader
+    policy favours a chain); firms that do no R&D get no subsidy. The R&D budget hires
+    researchers at `researcher_cost` x the place's researcher price
+    (`knowledge.researcher_price`): more R&D money in a place bids up researchers' wages.
+    """
+    f, g, prm, n = model.firms, model.governments, model.params, model.net.n
+    f.rd_financed = finance_rd(model)
+    f.capital -= f.rd_financed
+    f.invested = np.maximum(f.invested - f.rd_financed, 0.0)  # researchers instead of equipment
+    f.rd_own = f.rd_share * f.revenue + f.rd_financed
     claim = f.rd_own  # times the subsidy weight, 1 everywhere unless a policy favours a chain
     if (model.subsidy_weight != 1).any():
         claim = f.rd_own * model.subsidy_weight.ravel()[f.place * model.sectors.n + f.sector]
     claims_here = group_sum(f.place, claim, n)[f.place]
     f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * claim, claims_here,
                              out=np.zeros(len(f)), where=claims_here > 0)
-    return f.rd_own + f.rd_subsidy
+    rd = f.rd_own + f.rd_subsidy
+    f.rd_workers = rd / (prm.researcher_cost * knowledge.researcher_price(model, rd)[f.place])
+    return rd
 
 
 def _beta_from_uniform(u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -375,18 +372,6 @@ def _beta_from_uniform(u: NDArray[np.float64]) -> NDArray[np.float64]:
         pdf = 30 * x**2 * (1 - x) ** 2
         x = np.clip(x - (cdf - u) / np.maximum(pdf, 1e-12), 0.0, 1.0)
     return x
-
-
-def knowledge_flows(model: ClusterModel) -> sp.csr_matrix:
-    """Returns F[p, q] = a_p K[p, q] k_q: knowledge of q absorbed by p through the kernel.
-
-    The diagonal holds a_p k_p, the local spillover among a place's own firms and institutes
-    (localised knowledge spillovers, Jaffe et al. 1993); the flows table keeps only p != q.
-    """
-    reach = model.kernel_with_self
-    rows = np.repeat(np.arange(reach.shape[0]), np.diff(reach.indptr))
-    data = absorptive_capacity(model)[rows] * reach.data * knowledge_stock(model)[reach.indices]
-    return sp.csr_matrix((data, reach.indices, reach.indptr), shape=reach.shape)
 
 
 def produce_and_trade(model: ClusterModel) -> None:

@@ -74,6 +74,36 @@ def produce_knowledge(model: ClusterModel) -> None:
     inst.patents = model.rng.poisson(prm.patents_per_rd * inst.new_knowledge).astype(float)
 
 
+def institute_counts(population: NDArray[np.float64], tier: NDArray[np.int64],
+                     per_tier: tuple[int, int, int]) -> NDArray[np.int64]:
+    """Returns the institutes of each place: its tier's total shared in proportion to population.
+
+    A tier with P places gets P x ``per_tier[tier]`` institutes (so a place of its tier's mean
+    population has ``per_tier[tier]``), split over its places in proportion to residents by
+    largest remainders (ties to the lower index). No bundled table counts institutes or
+    universities per place (the data folder leaves them empty), so size and tier decide.
+
+    Args:
+        population: Residents of each place.
+        tier: Tier of each place (0 core, 1 secondary, 2 county).
+        per_tier: Institutes of a place of mean population, per tier.
+    """
+    counts = np.zeros(len(population), dtype=np.int64)
+    for t, per_place in enumerate(per_tier):
+        members = np.flatnonzero(tier == t)
+        total_pop = population[members].sum()
+        if len(members) == 0 or per_place == 0:
+            continue
+        quota = (per_place * len(members) * population[members] / total_pop if total_pop > 0
+                 else np.full(len(members), float(per_place)))
+        base = np.floor(quota).astype(np.int64)
+        left = per_place * len(members) - int(base.sum())
+        order = np.argsort(-(quota - base), kind="stable")[:left]
+        base[order] += 1
+        counts[members] = base
+    return counts
+
+
 def field_knowledge(model: ClusterModel) -> NDArray[np.float64]:
     """Returns a (places x sectors) array of institute knowledge by place and field."""
     inst, n, s = model.institutes, model.net.n, model.sectors.n
