@@ -14,4 +14,4 @@ if __name__ == "__main__":
         SUBCOMMANDS["bench"] = ("benchmark the engine (throughput, memory, scaling, national run)",
                                 "benchmarks.bench_engine:bench_arguments",
                                 "benchmarks.bench_engine:bench_command")
-    sys.exit(main(prog="run.py"))
+    sys.exit(main())

@@ -111,7 +111,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(format_ranking(result.ranking, m["replications"], m["steps"], m["confidence"]))
     figures = []
     if not args.no_figures:
-        from chainweave.plotting import plot_results  # imports matplotlib: only when drawn
+        from chainweave.figures.results import plot_results  # imports matplotlib: only when drawn
 
         figures = plot_results(out)
     print(f"\n{scenario.name}: {len(m['variants'])} variants x {m['replications']} replications in "
@@ -239,12 +239,12 @@ def _unrecognized(parser: argparse.ArgumentParser, command: str, extras: list[st
     return ArgumentError(f"unrecognized arguments: {' '.join(extras)}{hint}")
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "chainweave") -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "run.py") -> int:
     """Runs the command line; returns the exit code (2 for bad input).
 
     Args:
         argv: Arguments after the program name; default ``sys.argv[1:]``.
-        prog: Program name shown in help and errors (``run.py``, ``python -m chainweave``).
+        prog: Program name shown in help and errors (``python -m chainweave``, ``chainweave``).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -267,3 +267,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "chainweave") -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+
+
+def script() -> int:
+    """Runs the ``chainweave`` console script (`main` under its own name); returns the exit code."""
+    return main(prog="chainweave")

@@ -1,7 +1,7 @@
 """The ``plot`` and ``dashboard`` subcommands of ``run.py`` (listed in `chainweave.cli.SUBCOMMANDS`).
 
 ``python run.py plot RESULTS_DIR`` draws every figure of a run, comparison or sweep folder
-(`chainweave.plotting.plot_results`); ``python run.py dashboard`` serves the interactive page
+(`chainweave.figures.results.plot_results`); ``python run.py dashboard`` serves the interactive page
 on localhost (`chainweave.viz.serve.serve_dashboard`). Both load matplotlib or Solara only when
 run, so that the other subcommands start quickly.
 """
@@ -20,7 +20,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for fmt in formats:
         if fmt not in ("png", "svg", "pdf"):
             raise ParameterError("--formats", args.formats, "png, svg and/or pdf, comma-separated")
-    from chainweave.plotting import plot_results
+    from chainweave.figures.results import plot_results
 
     written = plot_results(args.results_dir, args.out, animate=args.animate, formats=formats)
     folders = sorted({str(p.parent) for p in written})

@@ -43,7 +43,7 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(f"chainweave.sweeps.{_LAZY[name]}"), name)
     if name == "plot_sweep":  # draws with matplotlib, so it lives with the figures
-        return import_module("chainweave.sweeps.figures").plot_sweep
+        return import_module("chainweave.figures.sweep").plot_sweep
     raise AttributeError(f"module 'chainweave.sweeps' has no attribute {name!r}")
 
 

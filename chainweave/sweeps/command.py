@@ -50,7 +50,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(format_indices(result.indices, m["method"]))
     figures = []
     if not args.no_figures:
-        from chainweave.sweeps.figures import plot_sweep
+        from chainweave.figures.sweep import plot_sweep
 
         figures = plot_sweep(result.folder)
     resumed = f", {m['runs_resumed']} of them stored before" if m["runs_resumed"] else ""

@@ -6,7 +6,7 @@ Step) and Mesa's parameter inputs: scenario, a library policy, seed, number of m
 the policy levers (choices take effect on Reset). The main area shows, redrawn after every
 step from the model's output tables:
 
-- the hierarchy map of the current step (`chainweave.analysis.figures.hierarchy_map`) with a
+- the hierarchy map of the current step (`chainweave.figures.hierarchy.hierarchy_map`) with a
   chain selector and a choice of layout (tier rows or coordinates), drawn with matplotlib
   because Mesa's network view places nodes by its own layout and ignores coordinates;
 - D over time for the cluster and each tier, with the coordination bands shaded;
@@ -26,13 +26,10 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
-from chainweave.analysis.figures import (
-    CHAINS,
-    figure_bytes,
-    hierarchy_map,
-    metric_by_tier,
-    spillover_by_tier,
-)
+from chainweave.figures.coordination import metric_by_tier
+from chainweave.figures.hierarchy import hierarchy_map
+from chainweave.figures.spillover import spillover_by_tier
+from chainweave.figures.style import CHAINS, figure_bytes
 from chainweave.viz.levers import (
     DEFAULT_FIRMS,
     DEFAULT_SCENARIO,
