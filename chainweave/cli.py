@@ -81,10 +81,11 @@ def _names(text: str | None) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     """Runs one model of a scenario and writes places, flows and cluster tables to --out."""
     from chainweave.overrides import scenario_from_arguments
-    from chainweave.results import write_results
 
     _check_steps(args.steps)
     scenario = scenario_from_arguments(args.scenario, args.set, add_policies=_names(args.policy))
+    from chainweave.results import write_results
+
     started = time.perf_counter()
     tables, manifest = scenario.run(seed=args.seed, steps=args.steps)
     manifest["wall_seconds"] = time.perf_counter() - started
