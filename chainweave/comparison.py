@@ -27,6 +27,7 @@ from tqdm import tqdm
 from chainweave import __version__
 from chainweave.analysis import policy_contrasts
 from chainweave.errors import ParameterError
+from chainweave.processes import check_main_guard
 from chainweave.results import write_results
 from chainweave.scenarios import POLICIES, Scenario, load_scenario
 
@@ -131,6 +132,7 @@ def compare(
             results[name, r] = _run_one(resolved[name], scenario.source, s, steps)
             bar.update()
     else:
+        check_main_guard(workers)
         # forkserver: forking this (possibly multi-threaded) process could deadlock a child.
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
