@@ -137,8 +137,11 @@ def scenario_from_arguments(scenario: str, settings: Sequence[str] = (), add_pol
             for use in v["policies"]:
                 label = use.get("label") or use["policy"]
                 for (name, key), value in for_variants.items():
-                    if name == label:
-                        (use.__setitem__ if key in ("start", "ramp") else
-                         use.setdefault("params", {}).__setitem__)(key, value)
+                    if name != label:
+                        continue
+                    if key in ("start", "ramp"):
+                        use[key] = value
+                    else:
+                        use.setdefault("params", {})[key] = value
         plain["compare.variants"] = variants
     return base.with_values(plain) if plain else base

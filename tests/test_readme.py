@@ -40,13 +40,3 @@ def _run_script(source: str, folder: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
-
-
-def test_a_script_without_main_guard_gets_one_clear_error_before_any_worker(tmp_path):
-    source = ("from chainweave.sweeps import sweep\n"
-              "sweep({'name': 'g', 'base': 'synthetic', 'parameters': [{'path': 'params.collaboration',"
-              " 'levels': [0.1, 0.2]}], 'design': {'method': 'grid'}, 'outputs': [{'metric': 'D'}],"
-              " 'fixed': {'params.n_firms': 300, 'horizon': 1}}, workers=2, out='r', progress=False)\n")
-    with pytest.raises(AssertionError, match="if __name__ == \"__main__\":"):
-        _run_script(source, tmp_path)
-    assert not (tmp_path / "r").exists()

@@ -10,6 +10,7 @@ to it, so that stopping the command (Ctrl-C, or ``kill PID``) stops the server t
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import re
@@ -87,11 +88,17 @@ def free_port(host: str, port: int) -> int:
     except OSError as err:
         raise ParameterError("--host", host, f"a host name or address of this machine ({err})") from None
     for family, kind, proto, _, address in infos:  # every address the server may bind
-        with socket.socket(family, kind, proto) as probe:
+        try:
+            probe = socket.socket(family, kind, proto)
+        except OSError:  # an address family this machine does not have (IPv6 off)
+            continue
+        with probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((address[0], port, *address[2:]))
-            except OSError:
+            except OSError as err:
+                if err.errno != errno.EADDRINUSE:
+                    continue
                 raise ParameterError("--port", port, f"a free port on {host} (this one is in use; "
                                      "choose another, or --port 0 for any free one)") from None
             port = probe.getsockname()[1]
