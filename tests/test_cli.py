@@ -159,3 +159,16 @@ def test_run_policy_adds_library_policies_and_set_reaches_them(tmp_path):
     policies = {p["policy"]: p for p in read_results(out)[1]["scenario"]["policies"]}
     assert {"talent", "rd_subsidy"} <= set(policies)
     assert policies["rd_subsidy"]["params"] == {"extra_share": 0.05}
+
+
+def test_console_script_is_the_cli_under_its_own_name(monkeypatch, capsys):
+    import tomllib
+
+    from chainweave.cli import script
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"chainweave": "chainweave.cli:script"}
+    monkeypatch.setattr(sys, "argv", ["chainweave", "valdate"])
+    assert script() == 2
+    assert capsys.readouterr().err.startswith("chainweave: error: unknown subcommand 'valdate'; "
+                                              "did you mean 'validate'?")
