@@ -273,20 +273,14 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _bench_arguments(parser: argparse.ArgumentParser) -> None:
+def bench_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the options of ``run.py bench`` (listed in ``run.py``)."""
     parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
 
 
-def _bench_command(args: argparse.Namespace) -> int:
+def bench_command(args: argparse.Namespace) -> int:
+    """Runs ``run.py bench``: the engine benchmark; returns the exit code."""
     return main(["--quick"] if args.quick else [])
-
-
-def register() -> None:
-    """Registers ``run.py bench`` (this benchmark) with the command line."""
-    from chainweave.cli import SUBCOMMANDS
-
-    SUBCOMMANDS["bench"] = ("benchmark the engine (throughput, memory, scaling, national run)",
-                            _bench_arguments, _bench_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,26 +1,43 @@
 """The command line: thin subcommands over the package's public functions.
 
 Every bad argument or input ends in one line on standard error naming the field, the value
-and what was expected, with exit code 2 and no traceback. The same flags mean the same thing
-in every subcommand: ``--scenario``, ``--seed``, ``--steps``, ``--out``.
+and what was expected, with exit code 2 and no traceback; an unknown subcommand, option or
+``--set`` name comes with a did-you-mean suggestion. The same flags mean the same thing in
+every subcommand: ``--scenario``, ``--seed``, ``--steps``, ``--out``. ``run.py``,
+``python -m chainweave`` and the ``chainweave`` console script all call `main`.
+
+Subcommands are assembled lazily from the table `SUBCOMMANDS`, so that ``--help``,
+``--version`` and argument errors answer in well under a second: only the module of the
+subcommand being run is imported, and handlers import the model, pandas or matplotlib inside
+the function. A module adds its subcommand with one line in the table below, naming its two
+functions as ``"module:function"`` strings::
+
+    "calibrate": ("fit parameters to data", "chainweave.scenarios.calibrate_command:add_arguments",
+                  "chainweave.scenarios.calibrate_command:cmd_calibrate"),
+
+(the arguments function takes the subcommand's `argparse.ArgumentParser`; the handler takes the
+parsed `argparse.Namespace` and returns the exit code). Callables work in place of the strings
+too, so a module that still does ``SUBCOMMANDS["x"] = (help, add_arguments, handler)`` when
+imported keeps working, but it must then be imported before `main` runs, which costs start-up
+time.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from importlib import import_module
+from typing import TYPE_CHECKING, NoReturn
 
-import pandas as pd
-
-from chainweave.comparison import compare, format_ranking, format_rankings
+from chainweave import __version__
 from chainweave.errors import ParameterError
-from chainweave.network import Tier
-from chainweave.results import write_results
-from chainweave.scenarios import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_SCENARIO = "yijing_jingen"
 """The scenario every subcommand uses unless told otherwise."""
@@ -35,22 +52,10 @@ class _Parser(argparse.ArgumentParser):
         raise ArgumentError(message)
 
 
-def _parse_override(text: str) -> tuple[str, object]:
-    """Returns (name, value) from ``name=value``; the value is parsed as a number if it is one."""
-    if "=" not in text:
-        raise ParameterError("--set", text, "name=value, e.g. rd_subsidy_share=0.1")
-    name, raw = text.split("=", 1)
-    for cast in (int, float):
-        try:
-            return name.strip(), cast(raw)
-        except ValueError:
-            continue
-    if raw.startswith("(") or "," in raw:
-        try:
-            return name.strip(), tuple(float(x) for x in raw.strip("()").split(","))
-        except ValueError:
-            pass
-    return name.strip(), raw
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """Returns ``"; did you mean 'x'?"`` for the choice closest to ``word``, or ``""`` if none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def add_common_flags(parser: argparse.ArgumentParser) -> None:
@@ -63,42 +68,25 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="results", help="output folder (default results/)")
 
 
-def _scenario(args: argparse.Namespace) -> Scenario:
-    """Returns the scenario of --scenario with the --set values applied."""
-    scenario = load_scenario(args.scenario)
-    values = {}
-    for text in getattr(args, "set", []):
-        name, value = _parse_override(text)
-        values[name if "." in name else f"params.{name}"] = value
-    systems = _systems(getattr(args, "systems", None))
-    if systems:
-        listed = [*scenario.spec.measurement.systems, *values.get("measurement.systems", [])]
-        values["measurement.systems"] = [*listed, *(s for s in systems if s not in listed)]
-    return scenario.with_values(values) if values else scenario
-
-
-def _systems(text: str | None) -> list[str]:
-    """Returns the index systems of --systems (bundled names or files), each checked."""
-    if text is None:
-        return []
-    from chainweave.measurement import resolve_systems
-
-    names = [name.strip() for name in text.split(",")]
-    if not all(names):
-        raise ParameterError("--systems", text, "comma-separated index systems, e.g. default,iis,henan")
-    resolve_systems(names, "--systems")
-    return names
-
-
 def _check_steps(steps: int | None, low: int = 0) -> None:
     if steps is not None and steps < low:
         raise ParameterError("--steps", steps, f"a whole number >= {low}")
 
 
+def _names(text: str | None) -> list[str]:
+    """Returns the names of a comma-separated option value (empty for None)."""
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Runs one model of a scenario and writes places, flows and cluster tables to --out."""
+    from chainweave.overrides import scenario_from_arguments
+
     _check_steps(args.steps)
-    scenario = _scenario(args)
+    scenario = scenario_from_arguments(args.scenario, args.set, add_policies=_names(args.policy),
+                                       systems=args.systems)
+    from chainweave.results import write_results
+
     started = time.perf_counter()
     tables, manifest = scenario.run(seed=args.seed, steps=args.steps)
     manifest["wall_seconds"] = time.perf_counter() - started
@@ -110,16 +98,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{system.name} ({system.coupling}): D {d.iloc[0]:.3f} at step {int(cluster['step'].iloc[0])}, "
               f"{d.iloc[-1]:.3f} at step {int(cluster['step'].iloc[-1])}")
     print(f"\n{scenario.name}: {manifest['places']} places, {manifest['firms_final']} firms at the end; "
-          f"{manifest['steps']} steps in {manifest['wall_seconds']:.1f} s; tables in {out}/")
+          f"{manifest['steps']} steps in {manifest['wall_seconds']:.1f} s; policies: "
+          f"{', '.join(scenario.policy_names()) or 'none'}; tables in {out}/")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compares the scenario's policies with its baseline; prints the ranking, writes results."""
+    from chainweave.comparison import compare, format_ranking, format_rankings
+    from chainweave.overrides import scenario_from_arguments
+
     _check_steps(args.steps, 1)
-    scenario = _scenario(args)
-    variants = [v.strip() for v in args.policies.split(",") if v.strip()] if args.policies else None
-    result = compare(scenario, variants=variants, replications=args.replications, steps=args.steps,
+    scenario = scenario_from_arguments(args.scenario, args.set, compared=_names(args.policies) or None,
+                                       comparing=True, systems=args.systems)
+    result = compare(scenario, replications=args.replications, steps=args.steps,
                      seed=args.seed, workers=args.workers)
     out = result.write(args.out)
     m = result.manifest
@@ -129,7 +121,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(format_rankings(result.rankings, m["replications"], m["steps"], m["confidence"]))
     figures = []
     if not args.no_figures:
-        from chainweave.plotting import plot_results  # imports matplotlib: only when figures are drawn
+        from chainweave.figures.results import plot_results  # imports matplotlib: only when drawn
 
         figures = plot_results(out)
     print(f"\n{scenario.name}: {len(m['variants'])} variants x {m['replications']} replications in "
@@ -140,7 +132,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Checks a scenario file and prints what it resolves to (exit 2 and one line if bad)."""
-    scenario = _scenario(args)
+    from chainweave.network import Tier
+    from chainweave.overrides import scenario_from_arguments
+
+    scenario = scenario_from_arguments(args.scenario, args.set)
     net = scenario.network
     tiers = {t.name.lower(): int((net.tier == t).sum()) for t in Tier}
     print(f"{scenario.source}: scenario {scenario.name!r} is valid: {net.n} places "
@@ -166,13 +161,7 @@ def summary(cluster: pd.DataFrame) -> str:
     return rows.rename(columns=columns).T.to_string(float_format=lambda v: f"{v:,.3f}")
 
 
-SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None],
-                             Callable[[argparse.Namespace], int]]] = {}
-"""name -> (help, add_arguments, handler); modules register their subcommands here."""
-
-
-def _run_arguments(parser: argparse.ArgumentParser) -> None:
-    add_common_flags(parser)
+def _set_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                         help="set a scenario field, e.g. rd_subsidy_share=0.05 (a model parameter) "
                              "or policies.rd_subsidy.extra_share=0.05 (repeatable)")
@@ -181,9 +170,18 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
                              "bundled names (default, iis, henan, innovative_city) or YAML files")
 
 
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    add_common_flags(parser)
+    _set_argument(parser)
+    parser.add_argument("--policy", default=None, metavar="NAME[,NAME]",
+                        help="add library policies to the scenario (with their defaults; "
+                             "set their parameters with --set policies.NAME.PARAM=V)")
+
+
 def _compare_arguments(parser: argparse.ArgumentParser) -> None:
-    _run_arguments(parser)
-    parser.add_argument("--policies", default=None,
+    add_common_flags(parser)
+    _set_argument(parser)
+    parser.add_argument("--policies", default=None, metavar="NAME[,NAME]",
                         help="comma-separated policies to compare (default: the scenario's list)")
     parser.add_argument("--replications", type=int, default=None,
                         help="runs per variant (default: the scenario's)")
@@ -199,20 +197,49 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
                         help="set a scenario field before checking (repeatable)")
 
 
-SUBCOMMANDS["run"] = ("run one simulation and write its tables", _run_arguments, cmd_run)
-SUBCOMMANDS["compare"] = ("compare policies with the baseline (the default command)",
-                          _compare_arguments, cmd_compare)
-SUBCOMMANDS["validate"] = ("check a scenario file", _validate_arguments, cmd_validate)
+Target = str | Callable[..., object]
+"""A function of a subcommand: the function itself or ``"module:function"``, imported when used."""
+
+SUBCOMMANDS: dict[str, tuple[str, Target, Target]] = {
+    "run": ("run one simulation and write its tables", _run_arguments, cmd_run),
+    "compare": ("compare policies with the baseline (the default command)", _compare_arguments, cmd_compare),
+    "validate": ("check a scenario file", _validate_arguments, cmd_validate),
+    "sweep": ("run or resume a sensitivity sweep (local processes or a Dask cluster)",
+              "chainweave.sweeps.command:sweep_arguments", "chainweave.sweeps.command:cmd_sweep"),
+    "plot": ("draw the figures of a run, comparison or sweep folder",
+             "chainweave.plot_command:plot_arguments", "chainweave.plot_command:cmd_plot"),
+    "dashboard": ("serve the interactive dashboard on localhost",
+                  "chainweave.plot_command:dashboard_arguments", "chainweave.plot_command:cmd_dashboard"),
+    "list": ("list scenarios, policies, parameters (units, bounds) or output columns",
+             "chainweave.listing:_arguments", "chainweave.listing:cmd_list"),
+}
+"""name -> (help, add_arguments, handler); see the module docstring for how to add one."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Returns the argument parser with every registered subcommand."""
-    parser = _Parser(prog="run.py", description="chainweave: city-cluster simulation")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+def resolve(target: Target) -> Callable[..., object]:
+    """Returns the function a `SUBCOMMANDS` entry names, importing its module if it is a string."""
+    if callable(target):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(import_module(module), name)
+
+
+def build_parser(command: str | None = None, prog: str = "run.py") -> argparse.ArgumentParser:
+    """Returns the argument parser: every subcommand listed, the arguments of ``command`` added.
+
+    Args:
+        command: The subcommand whose arguments (and handler) to load; ``None`` loads every one
+            (slower: each subcommand's module is imported).
+        prog: Program name shown in help and errors.
+    """
+    parser = _Parser(prog=prog, description="chainweave: city-cluster simulation", allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"chainweave {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for name, (help_text, add_arguments, handler) in SUBCOMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
-        add_arguments(p)
-        p.set_defaults(handler=handler)
+        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
+        if command is None or name == command:
+            resolve(add_arguments)(p)
+            p.set_defaults(handler=handler)
     return parser
 
 
@@ -220,22 +247,44 @@ DEFAULT_COMMAND: list[str] = ["compare"]
 """What ``python run.py`` runs with no arguments, or with options only (``run.py --out DIR``)."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit code (2 for bad input)."""
+def _unrecognized(parser: argparse.ArgumentParser, command: str, extras: list[str]) -> ArgumentError:
+    """Returns the error for arguments no option took, with the closest option of the subcommand."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = sorted(sub.choices[command]._option_string_actions)
+    hint = next((did_you_mean(e.split("=", 1)[0], options) for e in extras if e.startswith("-")), "")
+    return ArgumentError(f"unrecognized arguments: {' '.join(extras)}{hint}")
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "run.py") -> int:
+    """Runs the command line; returns the exit code (2 for bad input).
+
+    Args:
+        argv: Arguments after the program name; default ``sys.argv[1:]``.
+        prog: Program name shown in help and errors (``python -m chainweave``, ``chainweave``).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
             argv = DEFAULT_COMMAND + argv
-        args = build_parser().parse_args(argv)
+        command = argv[0] if not argv[0].startswith("-") else None
+        if command is not None and command not in SUBCOMMANDS:
+            raise ArgumentError(f"unknown subcommand {command!r}{did_you_mean(command, list(SUBCOMMANDS))} "
+                                f"(choose from {', '.join(SUBCOMMANDS)})")
+        parser = build_parser(command or "", prog)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            raise _unrecognized(parser, args.command, extras)
         if not getattr(args, "handler", None):
             raise ArgumentError("a subcommand is required: " + ", ".join(SUBCOMMANDS))
-        return args.handler(args)
+        return resolve(args.handler)(args)
     except (ArgumentError, ParameterError) as err:
-        print(f"run.py: error: {err}", file=sys.stderr)
+        print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("run.py: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
-import chainweave.listing  # noqa: E402,F401  (registers the list subcommand)
-import chainweave.plot_command  # noqa: E402,F401  (registers the plot and dashboard subcommands)
-import chainweave.sweeps.command  # noqa: E402,F401  (registers the sweep subcommand)
+
+
+def script() -> int:
+    """Runs the ``chainweave`` console script (`main` under its own name); returns the exit code."""
+    return main(prog="chainweave")

@@ -35,6 +35,7 @@ from chainweave.analysis import policy_contrasts
 from chainweave.errors import ParameterError
 from chainweave.measurement import IndexSystem
 from chainweave.measurement.tables import fit_systems, score_tables
+from chainweave.processes import check_main_guard
 from chainweave.results import write_results
 from chainweave.scenarios import POLICIES, Scenario, load_scenario
 
@@ -156,6 +157,7 @@ def compare(
             results[name, r] = _run_one(resolved[name], scenario.source, s, steps)
             bar.update()
     else:
+        check_main_guard(workers)
         # forkserver: forking this (possibly multi-threaded) process could deadlock a child.
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -1,4 +1,4 @@
-"""The ``list`` subcommand of ``run.py``: what can be run, set and read; importing this registers it.
+"""The ``list`` subcommand of ``run.py``: what can be run, set and read (`chainweave.cli` lists it).
 
 ``python run.py list KIND`` prints, as a table (or CSV with ``--csv``):
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 
-from chainweave.cli import SUBCOMMANDS
 
 KINDS: tuple[str, ...] = ("scenarios", "policies", "parameters", "columns")
 """What ``run.py list`` lists."""
@@ -74,7 +73,3 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         print(f"\n{TIER_SCORING}")
     return 0
-
-
-SUBCOMMANDS["list"] = ("list scenarios, policies, parameters (units, bounds) or output columns",
-                       _arguments, cmd_list)

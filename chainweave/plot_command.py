@@ -1,7 +1,7 @@
-"""The ``plot`` and ``dashboard`` subcommands of ``run.py``; importing this registers them.
+"""The ``plot`` and ``dashboard`` subcommands of ``run.py`` (listed in `chainweave.cli.SUBCOMMANDS`).
 
 ``python run.py plot RESULTS_DIR`` draws every figure of a run, comparison or sweep folder
-(`chainweave.plotting.plot_results`); ``python run.py dashboard`` serves the interactive page
+(`chainweave.figures.results.plot_results`); ``python run.py dashboard`` serves the interactive page
 on localhost (`chainweave.viz.serve.serve_dashboard`). Both load matplotlib or Solara only when
 run, so that the other subcommands start quickly.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from chainweave.cli import DEFAULT_SCENARIO, SUBCOMMANDS
+from chainweave.cli import DEFAULT_SCENARIO
 from chainweave.errors import ParameterError
 
 
@@ -20,7 +20,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for fmt in formats:
         if fmt not in ("png", "svg", "pdf"):
             raise ParameterError("--formats", args.formats, "png, svg and/or pdf, comma-separated")
-    from chainweave.plotting import plot_results
+    from chainweave.figures.results import plot_results
 
     written = plot_results(args.results_dir, args.out, animate=args.animate, formats=formats)
     folders = sorted({str(p.parent) for p in written})
@@ -28,7 +28,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot_arguments(parser: argparse.ArgumentParser) -> None:
+def plot_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the arguments of ``plot``: the folder, --out, --formats, --animate."""
     parser.add_argument("results_dir", metavar="RESULTS_DIR", help="folder written by run, compare or sweep")
     parser.add_argument("--out", default=None, help="folder for the figures (default RESULTS_DIR/figures/)")
     parser.add_argument("--formats", default="png,svg", help="image formats (default png,svg)")
@@ -44,7 +45,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
                            open_browser=args.open)
 
 
-def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
+def dashboard_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the arguments of ``dashboard``: --scenario, --seed, --port, --host, --open."""
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
                         help=f"scenario the page opens with (default {DEFAULT_SCENARIO})")
     parser.add_argument("--seed", type=int, default=1, help="seed the page opens with (default 1)")
@@ -52,7 +54,3 @@ def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="localhost", help="interface to listen on (default localhost)")
     parser.add_argument("--open", action="store_true", help="open the page in the default browser")
 
-
-SUBCOMMANDS["plot"] = ("draw the figures of a run, comparison or sweep folder", _plot_arguments, cmd_plot)
-SUBCOMMANDS["dashboard"] = ("serve the interactive dashboard on localhost", _dashboard_arguments,
-                            cmd_dashboard)

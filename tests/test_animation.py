@@ -3,9 +3,9 @@
 import pytest
 from PIL import Image
 
-from chainweave.analysis import animation
-from chainweave.analysis.animation import animate_hierarchy, has_ffmpeg
 from chainweave.errors import ParameterError
+from chainweave.figures import animation
+from chainweave.figures.animation import animate_hierarchy, has_ffmpeg
 from chainweave.network import synthetic_cluster
 from chainweave.simulate import simulate
 

@@ -103,3 +103,72 @@ def test_validate_describes_a_scenario(capsys):
     assert main(["validate", "yunnan_resource"]) == 0
     printed = capsys.readouterr().out
     assert "is valid: 52 places" in printed and "resource_response" in printed
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    code = ("import sys, chainweave.cli; heavy = [m for m in ('statsmodels', 'mesa', 'matplotlib', "
+            "'pandas', 'chainweave.model') if m in sys.modules]; print(','.join(heavy))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == ""
+
+
+def test_every_subcommand_resolves_and_handlers_load_lazily():
+    from chainweave.cli import SUBCOMMANDS, build_parser, resolve
+
+    parser = build_parser()  # every subcommand's arguments
+    for name, (_, add_arguments, handler) in SUBCOMMANDS.items():
+        assert callable(resolve(add_arguments)) and callable(resolve(handler)), name
+    assert parser.parse_args(["sweep", "x.yaml"]).handler == SUBCOMMANDS["sweep"][2]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--step", "3"], "unrecognized arguments: --step 3; did you mean '--steps'?"),
+        (["compare", "--replication=2"], "did you mean '--replications'?"),
+        (["rnu"], "unknown subcommand 'rnu'; did you mean 'run'?"),
+        (["run", "--set", "n_frms=300"], "--set: got 'n_frms'; expected a model parameter (a ModelParams "
+                                          "field); did you mean 'n_firms'?"),
+        (["run", "--policy", "rd_subsidi"], "did you mean 'rd_subsidy'?"),
+        (["run", "--set", "policies.rd_subsidy.extra_shar=0.1"], "did you mean 'extra_share'?"),
+    ],
+)
+def test_typos_get_a_suggestion(capsys, argv, expected):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0]
+
+
+@pytest.mark.parametrize(("launcher", "prog"), [(["run.py"], "run.py"),
+                                                (["-m", "chainweave"], "python -m chainweave")])
+def test_entry_points_show_version_and_their_name(launcher, prog):
+    version = subprocess.run([sys.executable, *launcher, "--version"], capture_output=True, text=True,
+                             cwd=ROOT, timeout=60)
+    assert version.returncode == 0 and version.stdout.strip() == "chainweave 0.1.0"
+    helped = subprocess.run([sys.executable, *launcher, "--help"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert helped.returncode == 0 and helped.stdout.startswith(f"usage: {prog} ")
+    assert "dashboard" in helped.stdout and "sweep" in helped.stdout
+
+
+def test_run_policy_adds_library_policies_and_set_reaches_them(tmp_path):
+    out = tmp_path / "r"
+    argv = ["run", "--steps", "1", "--set", "n_firms=300", "--policy", "talent",
+            "--set", "policies.rd_subsidy.extra_share=0.05", "--out", str(out)]
+    assert main(argv) == 0
+    policies = {p["policy"]: p for p in read_results(out)[1]["scenario"]["policies"]}
+    assert {"talent", "rd_subsidy"} <= set(policies)
+    assert policies["rd_subsidy"]["params"] == {"extra_share": 0.05}
+
+
+def test_console_script_is_the_cli_under_its_own_name(monkeypatch, capsys):
+    import tomllib
+
+    from chainweave.cli import script
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"chainweave": "chainweave.cli:script"}
+    monkeypatch.setattr(sys, "argv", ["chainweave", "valdate"])
+    assert script() == 2
+    assert capsys.readouterr().err.startswith("chainweave: error: unknown subcommand 'valdate'; "
+                                              "did you mean 'validate'?")

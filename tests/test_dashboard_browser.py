@@ -1,25 +1,20 @@
-"""Dashboard: the model it builds from the sidebar's choices, and the page in a real browser.
+"""Dashboard: the model it builds from the sidebar's choices, the server, and the page in a real browser.
 
-The browser test starts ``run.py dashboard`` on a free localhost port, opens it in headless
-Chromium (Selenium with Debian's chromium and chromium-driver, which ``.ci/run`` installs),
-checks that the hierarchy map and the D chart are drawn, presses Step, checks that the year
-and the chart change, and saves screenshots to ``test-artifacts/`` (or
-``$CHAINWEAVE_TEST_ARTIFACTS``). It is skipped only where Chromium is not installed.
-
-Solara's page loads its JavaScript through the server's CDN proxy. Where the machine has npm,
-the test first fills that proxy's cache from the npm registry (the same packages at the
-versions the installed Solara names), so the page works without access to the CDN.
+The browser test starts ``run.py dashboard`` (default scenario) on a free localhost port with
+Solara's CDN pointed at a closed port, so the page can only work from the installed
+``solara-assets`` files; opens it in headless Chromium (Selenium with Debian's chromium and
+chromium-driver, which ``.ci/run`` installs), checks that the hierarchy map and the D chart are
+drawn and that slider labels show their values, presses Step, checks that the year and the
+chart change, and saves screenshots to ``test-artifacts/`` (or ``$CHAINWEAVE_TEST_ARTIFACTS``).
+It is skipped only where Chromium is not installed.
 """
 
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -77,42 +72,42 @@ def test_dashboard_command_without_solara_is_one_line(monkeypatch, capsys):
     assert "dashboard" in capsys.readouterr().err
 
 
+def test_dashboard_opens_on_the_default_scenario_and_sliders_show_values():
+    pytest.importorskip("solara")
+    from chainweave.viz.dashboard import model_params
+
+    assert DashboardModel(n_firms=500).choices["scenario_name"] == "yijing_jingen"
+    params = model_params("yijing_jingen", {"seed": 7, "collaboration": 0.25})
+    assert params["seed"]["value"] == 7 and params["seed"]["label"] == "seed: 7"
+    assert params["collaboration"]["label"].endswith(": 0.25")
+    assert params["n_firms"]["label"] == "model firms: 2000"
+
+
+def test_page_assets_are_installed_so_the_page_needs_no_cdn():
+    pytest.importorskip("solara")
+    from chainweave.viz.serve import missing_assets, page_assets
+
+    assets = page_assets()
+    assert any("solara-vuetify" in a and a.endswith(".min.js") for a in assets)
+    assert any(a.startswith("requirejs@") for a in assets)
+    assert missing_assets() == []
+
+
+def test_a_busy_port_is_one_line_before_any_address(capsys):
+    pytest.importorskip("solara")
+    from chainweave.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dashboard", "--host", "127.0.0.1", "--port", str(port)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "in use" in captured.err and str(port) in captured.err
+
+
 # --- the page in a browser ------------------------------------------------------------------
-
-_SOLARA_PACKAGES = ("@widgetti/solara-vuetify3-app", "@widgetti/solara-vuetify-app", "requirejs",
-                    "font-awesome")
-
-
-def _solara_assets() -> list[str]:
-    """Returns the ``package@version`` the installed Solara's page loads through its CDN proxy."""
-    import ipyvue
-    import solara.server.settings
-
-    template = (Path(solara.server.settings.__file__).parent / "templates" / "solara.html.j2").read_text()
-    vue3 = ipyvue.__version__.startswith("3")
-    app = "@widgetti/solara-vuetify3-app" if vue3 else "@widgetti/solara-vuetify-app"
-    found = set(re.findall(r"((?:@widgetti/)?[a-z0-9-]+@\d+\.\d+\.\d+)/", template))
-    found.add(solara.server.settings.assets.fontawesome_path.strip("/").split("/")[0])
-    return sorted(s for s in found if s.rsplit("@", 1)[0] in _SOLARA_PACKAGES
-                  and (not s.startswith("@widgetti/solara-vuetify") or s.startswith(app + "@")))
-
-
-def _fill_solara_cache(cache: Path) -> None:
-    """Unpacks each asset package from the npm registry into ``cache/<package>@<version>/``."""
-    for spec in _solara_assets():
-        target = cache / spec
-        if target.is_dir():
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            packed = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", tmp],
-                                    capture_output=True, text=True, timeout=300, check=True)
-            tarball = Path(tmp) / packed.stdout.strip().splitlines()[-1]
-            unpacked = Path(tmp) / "unpacked"
-            with tarfile.open(tarball) as archive:
-                archive.extractall(unpacked, filter="data")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(unpacked / "package"), target)
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -120,24 +115,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def dashboard_url(tmp_path):
-    """Serves ``run.py dashboard`` on a free port; yields its URL; stops the server afterwards."""
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    """Serves ``run.py dashboard`` on a free port once for this file; yields (URL, process, log file)."""
     pytest.importorskip("solara")
-    env = {**os.environ}
-    if shutil.which("npm"):
-        cache = Path.home() / ".cache" / "chainweave" / "solara-cdn"
-        _fill_solara_cache(cache)
-        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(cache)
+    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}  # no CDN: offline or blank
     port = _free_port()
-    log = (tmp_path / "server.log").open("w")
+    log_path = tmp_path_factory.mktemp("dashboard") / "server.log"
+    log = log_path.open("w")
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "dashboard", "--scenario", "synthetic", "--seed", "1",
-         "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, str(ROOT / "run.py"), "dashboard", "--seed", "1", "--host", "127.0.0.1",
+         "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         while True:
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
@@ -146,16 +138,19 @@ def dashboard_url(tmp_path):
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("dashboard did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
+                pytest.fail("dashboard did not start:\n" + log_path.read_text()[-3000:])
             time.sleep(0.5)
-        yield url
+        yield url, server, log_path
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture
+def dashboard_url(dashboard):
+    return dashboard[0]
 
 
 @pytest.fixture
@@ -216,6 +211,8 @@ def test_dashboard_draws_the_map_and_chart_and_steps_in_a_browser(dashboard_url,
     assert network.size["width"] > 300 and network.size["height"] > 200
     assert browser.execute_script("return arguments[0].naturalWidth", chart) > 300
     assert _year(browser) == "year 0"
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "yijing_jingen" in page and "seed: 1" in page and "model firms: 2000" in page
     before_png, before_src = chart.screenshot_as_png, chart.get_attribute("src")
     browser.save_screenshot(str(artifacts / "dashboard_year0.png"))
 
@@ -230,3 +227,19 @@ def test_dashboard_draws_the_map_and_chart_and_steps_in_a_browser(dashboard_url,
     browser.save_screenshot(str(artifacts / "dashboard_year1.png"))
     (artifacts / "d_chart_year0.png").write_bytes(before_png)
     (artifacts / "d_chart_year1.png").write_bytes(after_png)
+
+
+def _listening(url: str) -> bool:
+    host, port = url.removeprefix("http://").strip("/").split(":")
+    with socket.socket() as s:
+        return s.connect_ex((host, int(port))) == 0
+
+
+def test_stopping_the_command_by_its_pid_stops_the_server(dashboard):
+    """Runs after the browser test, on the same server: SIGTERM to run.py alone, as ``kill PID``."""
+    url, command, log_path = dashboard
+    assert log_path.read_text().startswith(f"chainweave dashboard: {url} ")
+    assert _listening(url)
+    command.send_signal(signal.SIGTERM)
+    assert command.wait(timeout=30) == 0
+    _wait(lambda: not _listening(url), timeout=10, what="the server to stop")

@@ -11,11 +11,16 @@ from matplotlib.testing.compare import compare_images
 from PIL import Image
 
 from chainweave.analysis import coordination_band
-from chainweave.analysis import figures as fg
 from chainweave.cli import main
 from chainweave.errors import ParameterError
+from chainweave.figures.comparison import SCOPES, policy_comparison, scenario_trajectories
+from chainweave.figures.coordination import coordination_by_place, coordination_by_tier, metric_by_tier
+from chainweave.figures.hierarchy import hierarchy_layout, hierarchy_map
+from chainweave.figures.results import plot_results
+from chainweave.figures.specialization import sector_output, specialization_heatmap
+from chainweave.figures.spillover import radiation_curve, spillover_by_tier
+from chainweave.figures.style import BAND_EDGES, BAND_NAMES, FIGURE_DPI, TIERS, save_figure
 from chainweave.network import synthetic_cluster
-from chainweave.plotting import plot_results
 from chainweave.results import write_results
 from chainweave.simulate import simulate
 
@@ -31,7 +36,7 @@ def run_tables():
 def _effects() -> pd.DataFrame:
     rows = []
     for k, scenario in enumerate(["baseline", "rd_subsidy", "collaboration"]):
-        for j, scope in enumerate(fg.SCOPES):
+        for j, scope in enumerate(SCOPES):
             for metric, size in (("D", 0.01), ("emissions", 2e5)):
                 diff = 0.0 if scenario == "baseline" else size * (k - 1.5 + 0.3 * j)
                 rows.append({"scenario": scenario, "step": 10, "scope": scope, "metric": metric, "n": 5,
@@ -48,36 +53,36 @@ def _comparison_cluster(run_tables) -> pd.DataFrame:
 
 
 BUILDERS = {
-    "hierarchy_map": lambda t: fg.hierarchy_map(t["places"], t["flows"]),
-    "hierarchy_map_map": lambda t: fg.hierarchy_map(t["places"], t["flows"], layout="map", chain="service"),
-    "hierarchy_map_output": lambda t: fg.hierarchy_map(t["places"], None, step=0, size_by="output"),
-    "spillover_by_tier": lambda t: fg.spillover_by_tier(t["cluster"]),
-    "radiation_curve": lambda t: fg.radiation_curve(t["places"], t["flows"]),
-    "radiation_curve_hops": lambda t: fg.radiation_curve(t["places"], t["flows"], by="hops"),
-    "coordination_by_tier": lambda t: fg.coordination_by_tier(t["cluster"]),
-    "coordination_by_place": lambda t: fg.coordination_by_place(t["places"]),
-    "metric_by_tier": lambda t: fg.metric_by_tier(t["cluster"], "score_innovation"),
-    "specialization": lambda t: fg.specialization_heatmap(t["places"]),
-    "policy_comparison": lambda t: fg.policy_comparison(_effects(), "emissions"),
+    "hierarchy_map": lambda t: hierarchy_map(t["places"], t["flows"]),
+    "hierarchy_map_map": lambda t: hierarchy_map(t["places"], t["flows"], layout="map", chain="service"),
+    "hierarchy_map_output": lambda t: hierarchy_map(t["places"], None, step=0, size_by="output"),
+    "spillover_by_tier": lambda t: spillover_by_tier(t["cluster"]),
+    "radiation_curve": lambda t: radiation_curve(t["places"], t["flows"]),
+    "radiation_curve_hops": lambda t: radiation_curve(t["places"], t["flows"], by="hops"),
+    "coordination_by_tier": lambda t: coordination_by_tier(t["cluster"]),
+    "coordination_by_place": lambda t: coordination_by_place(t["places"]),
+    "metric_by_tier": lambda t: metric_by_tier(t["cluster"], "score_innovation"),
+    "specialization": lambda t: specialization_heatmap(t["places"]),
+    "policy_comparison": lambda t: policy_comparison(_effects(), "emissions"),
 }
 
 
 @pytest.mark.parametrize("name", BUILDERS)
 def test_every_figure_renders_png_and_svg_of_the_expected_size(name, run_tables, tmp_path):
     fig = BUILDERS[name](run_tables[0])
-    paths = fg.save_figure(fig, tmp_path / name)
+    paths = save_figure(fig, tmp_path / name)
     assert [p.suffix for p in paths] == [".png", ".svg"]
     for path in paths:
         assert path.stat().st_size > 5_000
-    width, height = fig.get_size_inches() * fg.FIGURE_DPI
+    width, height = fig.get_size_inches() * FIGURE_DPI
     assert Image.open(paths[0]).size == (round(width), round(height))
     assert paths[1].read_text().lstrip().startswith("<?xml")
     assert not list(tmp_path.glob(".*")), "no temporary files left behind"
 
 
 def test_scenario_trajectories_from_a_comparison_cluster_table(run_tables, tmp_path):
-    fig = fg.scenario_trajectories(_comparison_cluster(run_tables), "D")
-    png, _ = fg.save_figure(fig, tmp_path / "scenarios")
+    fig = scenario_trajectories(_comparison_cluster(run_tables), "D")
+    png, _ = save_figure(fig, tmp_path / "scenarios")
     assert Image.open(png).size == (1800, 630)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["baseline", "talent"]
@@ -87,23 +92,23 @@ def test_policy_comparison_reads_either_name_of_the_interval_columns():
     effects = _effects()
     renamed = effects.rename(columns={"diff_ci_low": "diff_low", "diff_ci_high": "diff_high"})
     for table in (effects, renamed):
-        ax = fg.policy_comparison(table, "D").axes[0]
+        ax = policy_comparison(table, "D").axes[0]
         assert [t.get_text() for t in ax.get_yticklabels()] == ["collaboration", "rd subsidy"]
-        assert len(ax.patches) == 2 * len(fg.SCOPES)
+        assert len(ax.patches) == 2 * len(SCOPES)
     with pytest.raises(ParameterError, match="metric"):
-        fg.policy_comparison(effects, "patents")
+        policy_comparison(effects, "patents")
 
 
 def test_band_shading_uses_the_paper_bands():
-    middles = (np.array(fg.BAND_EDGES[:-1]) + np.array(fg.BAND_EDGES[1:])) / 2
-    assert list(coordination_band(middles)) == list(fg.BAND_NAMES)
+    middles = (np.array(BAND_EDGES[:-1]) + np.array(BAND_EDGES[1:])) / 2
+    assert list(coordination_band(middles)) == list(BAND_NAMES)
 
 
 def test_tier_layout_puts_core_on_top_and_parents_over_their_children(run_tables):
     places = run_tables[0]["places"]
-    pos = fg.hierarchy_layout(places)
+    pos = hierarchy_layout(places)
     first = places[places["step"] == 0].set_index("place")
-    rows = {tier: {pos[p][1] for p in first.index[first["tier"] == tier]} for tier in fg.TIERS}
+    rows = {tier: {pos[p][1] for p in first.index[first["tier"] == tier]} for tier in TIERS}
     assert rows == {"core": {2.0}, "secondary": {1.0}, "county": {0.0}}
     by_name = dict(zip(first["place_name"], first.index, strict=True))
     for city in first.index[first["tier"] == "secondary"]:
@@ -115,9 +120,9 @@ def test_tier_layout_puts_core_on_top_and_parents_over_their_children(run_tables
 
 def test_specialization_cells_carry_the_sign_of_the_share_difference(run_tables):
     places = run_tables[0]["places"]
-    fig = fg.specialization_heatmap(places, step=2)
+    fig = specialization_heatmap(places, step=2)
     cells = fig.axes[0].images[0].get_array()
-    output = fg.sector_output(places, 2)
+    output = sector_output(places, 2)
     assert cells.shape == output.shape
     index = [float(t.get_text().rsplit("K=", 1)[1]) for t in fig.axes[0].get_yticklabels()]
     assert list(np.abs(cells).sum(axis=1)) == pytest.approx(index, abs=0.006)
@@ -126,13 +131,13 @@ def test_specialization_cells_carry_the_sign_of_the_share_difference(run_tables)
 @pytest.mark.parametrize(
     ("call", "field"),
     [
-        (lambda t: fg.hierarchy_map(t["places"].drop(columns="D"), t["flows"]), "places"),
-        (lambda t: fg.hierarchy_map(t["places"], t["flows"], chain="transport"), "chain"),
-        (lambda t: fg.hierarchy_map(t["places"], t["flows"], step=99), "step"),
-        (lambda t: fg.hierarchy_map(t["places"], t["flows"], layout="circle"), "layout"),
-        (lambda t: fg.radiation_curve(t["places"], t["flows"], by="time"), "by"),
-        (lambda t: fg.coordination_by_place(pd.concat([t["places"], t["places"].assign(seed=9)])), "places"),
-        (lambda t: fg.spillover_by_tier(t["cluster"].iloc[:0]), "cluster"),
+        (lambda t: hierarchy_map(t["places"].drop(columns="D"), t["flows"]), "places"),
+        (lambda t: hierarchy_map(t["places"], t["flows"], chain="transport"), "chain"),
+        (lambda t: hierarchy_map(t["places"], t["flows"], step=99), "step"),
+        (lambda t: hierarchy_map(t["places"], t["flows"], layout="circle"), "layout"),
+        (lambda t: radiation_curve(t["places"], t["flows"], by="time"), "by"),
+        (lambda t: coordination_by_place(pd.concat([t["places"], t["places"].assign(seed=9)])), "places"),
+        (lambda t: spillover_by_tier(t["cluster"].iloc[:0]), "cluster"),
     ],
 )
 def test_bad_input_raises_a_parameter_error_naming_it(call, field, run_tables):
@@ -153,7 +158,7 @@ def test_hierarchy_map_matches_the_reference_image(tmp_path):
     tests/reference_images/README.md says how to regenerate both.
     """
     places, flows = _stored_map_tables()
-    png = fg.save_figure(fg.hierarchy_map(places, flows), tmp_path / "hierarchy_map", formats=("png",))[0]
+    png = save_figure(hierarchy_map(places, flows), tmp_path / "hierarchy_map", formats=("png",))[0]
     if os.environ.get("CHAINWEAVE_REGENERATE_REFERENCE"):
         (REFERENCE / "hierarchy_map.png").write_bytes(png.read_bytes())
     result = compare_images(str(REFERENCE / "hierarchy_map.png"), str(png), tol=3.0)

@@ -1,7 +1,10 @@
-"""The Python examples of the README and docs run as written; the README's first two commands
-are the set-up ones."""
+"""The Python examples of the README and docs run as written, each pasted into a script of its
+own; the README's first two commands are the set-up ones."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,16 @@ def test_ci_runs_the_readme_test_command():
 
 
 @pytest.mark.parametrize(("doc", "block"), BLOCKS, ids=[f"{d}-{i}" for i, (d, _) in enumerate(BLOCKS)])
-def test_python_examples_run(doc, block, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    exec(compile(block, doc, "exec"), {"__name__": "doc_example"})
+def test_python_examples_run_as_scripts(doc, block, tmp_path):
+    _run_script(block, tmp_path)
+
+
+def _run_script(source: str, folder: Path) -> subprocess.CompletedProcess:
+    script = folder / "example.py"
+    script.write_text(source)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, str(script)], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc

@@ -21,11 +21,16 @@ Example::
 from importlib import import_module
 from typing import Any
 
-from chainweave.sweeps.designs import Design, build_design, run_seed
-from chainweave.sweeps.indices import morris_indices, sensitivity_indices, sobol_indices
-from chainweave.sweeps.runner import SweepInterrupted, SweepResult, sweep
-from chainweave.sweeps.spec import DesignSpec, OutputSpec, ParameterSpec, SweepSpec, load_sweep
-from chainweave.sweeps.targets import IshigamiTarget, ScenarioTarget, Target
+# Names are imported on first use, so that the ``sweep`` subcommand's arguments (and
+# ``import chainweave.sweeps.command``) load neither SALib nor pandas.
+_LAZY = {
+    "Design": "designs", "build_design": "designs", "run_seed": "designs",
+    "morris_indices": "indices", "sensitivity_indices": "indices", "sobol_indices": "indices",
+    "SweepInterrupted": "runner", "SweepResult": "runner", "sweep": "runner",
+    "DesignSpec": "spec", "OutputSpec": "spec", "ParameterSpec": "spec", "SweepSpec": "spec",
+    "load_sweep": "spec",
+    "IshigamiTarget": "targets", "ScenarioTarget": "targets", "Target": "targets",
+}
 
 __all__ = [
     "Design", "DesignSpec", "IshigamiTarget", "OutputSpec", "ParameterSpec", "ScenarioTarget",
@@ -35,7 +40,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # plot_sweep loads matplotlib: only when asked for.
-    if name == "plot_sweep":
-        return import_module("chainweave.sweeps.figures").plot_sweep
+    if name in _LAZY:
+        return getattr(import_module(f"chainweave.sweeps.{_LAZY[name]}"), name)
+    if name == "plot_sweep":  # draws with matplotlib, so it lives with the figures
+        return import_module("chainweave.figures.sweep").plot_sweep
     raise AttributeError(f"module 'chainweave.sweeps' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

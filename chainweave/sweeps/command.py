@@ -1,4 +1,4 @@
-"""The ``sweep`` subcommand of ``run.py``; importing this registers it.
+"""The ``sweep`` subcommand of ``run.py`` (listed in `chainweave.cli.SUBCOMMANDS`).
 
 ``python run.py sweep SPEC.yaml [--workers N | --scheduler ADDRESS] [--out DIR]`` runs (or
 resumes) the sweep of a file, prints its indices and draws its figures; a bad file, base,
@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from chainweave.cli import SUBCOMMANDS
-from chainweave.sweeps.runner import SweepInterrupted, sweep
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def format_indices(indices: pd.DataFrame, method: str, top: int = 5) -> str:
@@ -36,6 +35,8 @@ def format_indices(indices: pd.DataFrame, method: str, top: int = 5) -> str:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Runs or resumes a sweep file; prints its indices; writes tables and figures."""
+    from chainweave.sweeps.runner import SweepInterrupted, sweep
+
     try:
         result = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, out=args.out,
                        seed=args.seed, progress=not args.no_progress)
@@ -49,7 +50,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(format_indices(result.indices, m["method"]))
     figures = []
     if not args.no_figures:
-        from chainweave.sweeps.figures import plot_sweep
+        from chainweave.figures.sweep import plot_sweep
 
         figures = plot_sweep(result.folder)
     resumed = f", {m['runs_resumed']} of them stored before" if m["runs_resumed"] else ""
@@ -60,7 +61,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
+def sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the arguments of ``sweep``: the file, --workers or --scheduler, --out, --seed."""
     parser.add_argument("spec", metavar="SPEC.yaml", help="sweep file (see chainweave/scenarios/sweeps/)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="local processes (default: up to 2; 1 runs in this process)")
@@ -74,6 +76,3 @@ def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write tables only (figures: run.py plot DIR)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-
-SUBCOMMANDS["sweep"] = ("run or resume a sensitivity sweep (local processes or a Dask cluster)",
-                        _sweep_arguments, cmd_sweep)

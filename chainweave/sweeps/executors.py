@@ -29,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chainweave.errors import ParameterError
+from chainweave.processes import check_main_guard
 from chainweave.sweeps.targets import Target
 
 if TYPE_CHECKING:
@@ -243,4 +244,6 @@ def make_executor(executor: Any = None, workers: int = 1, scheduler: str | None 
         if not isinstance(executor, Client):
             raise ParameterError("executor", type(executor).__name__, "a distributed.Client, or None")
         return DaskExecutor(executor, retries)
+    if workers > 1:
+        check_main_guard(workers)
     return InProcess() if workers == 1 else LocalPool(workers)

@@ -3,8 +3,8 @@
 `chainweave.viz.dashboard` is the page (it needs the ``dashboard`` extra, Solara, and is
 imported only by the server); `chainweave.viz.levers` holds the choices it offers and the model
 it builds, and `chainweave.viz.serve` starts the server (``python run.py dashboard``). The
-static figures and the animation live in `chainweave.analysis.figures` and
-`chainweave.analysis.animation`.
+static figures and the animation live in the `chainweave.figures` package
+(`chainweave.figures.hierarchy`, `chainweave.figures.animation`).
 """
 
 from chainweave.viz.levers import LEVERS, DashboardModel, Lever, build_cluster_model

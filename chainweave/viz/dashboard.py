@@ -3,10 +3,12 @@
 Served by ``python run.py dashboard`` (`chainweave.viz.serve`) or ``solara run
 chainweave.viz.dashboard``. The sidebar holds Mesa's model controller (Reset, play/pause,
 Step) and Mesa's parameter inputs: scenario, a library policy, seed, number of model firms and
-the policy levers (choices take effect on Reset). The main area shows, redrawn after every
+the policy levers, each slider's label showing its value (choices take effect on Reset). It
+opens on the default scenario, yijing_jingen, unless ``run.py dashboard --scenario`` says
+otherwise. The main area shows, redrawn after every
 step from the model's output tables:
 
-- the hierarchy map of the current step (`chainweave.analysis.figures.hierarchy_map`) with a
+- the hierarchy map of the current step (`chainweave.figures.hierarchy.hierarchy_map`) with a
   chain selector and a choice of layout (tier rows or coordinates), drawn with matplotlib
   because Mesa's network view places nodes by its own layout and ignores coordinates;
 - D over time for the cluster and each tier, with the coordination bands shaded;
@@ -26,13 +28,10 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
-from chainweave.analysis.figures import (
-    CHAINS,
-    figure_bytes,
-    hierarchy_map,
-    metric_by_tier,
-    spillover_by_tier,
-)
+from chainweave.figures.coordination import metric_by_tier
+from chainweave.figures.hierarchy import hierarchy_map
+from chainweave.figures.spillover import spillover_by_tier
+from chainweave.figures.style import CHAINS, figure_bytes
 from chainweave.viz.levers import (
     DEFAULT_FIRMS,
     DEFAULT_SCENARIO,
@@ -46,19 +45,34 @@ from chainweave.viz.levers import (
 )
 
 
-def model_params(scenario: str) -> dict[str, dict]:
-    """Returns SolaraViz's model parameters: the menus and sliders of the sidebar."""
+def _shown(label: str, value: float) -> str:
+    """Returns a slider label that shows the slider's value."""
+    return f"{label}: {value:.4g}"
+
+
+def model_params(scenario: str, chosen: dict | None = None) -> dict[str, dict]:
+    """Returns the menus and sliders of the sidebar (Mesa's model parameters).
+
+    Args:
+        scenario: Scenario the scenario menu starts on.
+        chosen: Current choices by name (Mesa's ``model_parameters``); each slider starts at
+            its choice, else its default, and its label shows that value.
+    """
+    chosen = chosen or {}
+    seed = chosen.get("seed", int(os.environ.get(SEED_ENV, "1")))
+    firms = chosen.get("n_firms", DEFAULT_FIRMS)
     return {
         "scenario_name": {"type": "Select", "value": scenario, "values": scenario_names(),
-                     "label": "scenario"},
-        "policy": {"type": "Select", "value": NO_POLICY, "values": policy_names(),
+                          "label": "scenario"},
+        "policy": {"type": "Select", "value": chosen.get("policy", NO_POLICY), "values": policy_names(),
                    "label": "add a library policy"},
-        "seed": {"type": "SliderInt", "value": int(os.environ.get(SEED_ENV, "1")), "min": 0,
-                 "max": 100, "step": 1, "label": "seed"},
-        "n_firms": {"type": "SliderInt", "value": DEFAULT_FIRMS, "min": 500, "max": 20000,
-                    "step": 500, "label": "model firms"},
-        **{lever.name: {"type": "SliderFloat", "value": lever.default, "min": lever.low,
-                        "max": lever.high, "step": lever.step, "label": lever.label}
+        "seed": {"type": "SliderInt", "value": seed, "min": 0, "max": 100, "step": 1,
+                 "label": _shown("seed", seed)},
+        "n_firms": {"type": "SliderInt", "value": firms, "min": 500, "max": 20000, "step": 500,
+                    "label": _shown("model firms", firms)},
+        **{lever.name: {"type": "SliderFloat", "value": chosen.get(lever.name, lever.default),
+                        "min": lever.low, "max": lever.high, "step": lever.step,
+                        "label": _shown(lever.label, chosen.get(lever.name, lever.default))}
            for lever in LEVERS},
     }
 
@@ -121,7 +135,7 @@ def Page() -> None:
             solara.SliderInt("pause (ms)", value=play_interval, min=50, max=2000, step=50)
         with solara.Card("Scenario and levers"):
             solara.Text("Changes apply on Reset.")
-            ModelCreator(model, model_params(model.value.choices["scenario_name"]),
+            ModelCreator(model, model_params(model.value.choices["scenario_name"], parameters.value),
                          model_parameters=parameters)
     with solara.Columns([3, 2]):
         HierarchyView(model.value)

@@ -1,6 +1,6 @@
 """The hierarchy map over the steps of a run, as a GIF (and an MP4 where ffmpeg is installed).
 
-Every frame is `chainweave.analysis.figures.draw_hierarchy` for one step, on scales fixed over
+Every frame is `chainweave.figures.hierarchy.draw_hierarchy` for one step, on scales fixed over
 the whole run (node sizes, edge widths, the D colour scale), so that what changes between
 frames is the model and not the axes. Files are rendered to a temporary folder and then written
 atomically, like the figures.
@@ -17,17 +17,9 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
 
-from chainweave.analysis.figures import (
-    STYLE,
-    Layout,
-    draw_hierarchy,
-    hierarchy_axes,
-    hierarchy_scale,
-    require_columns,
-    require_one_run,
-    selected_chains,
-)
 from chainweave.errors import ParameterError
+from chainweave.figures.hierarchy import draw_hierarchy, hierarchy_axes, hierarchy_scale
+from chainweave.figures.style import STYLE, Layout, require_columns, require_one_run, selected_chains
 from chainweave.results import atomic_write_bytes
 
 ANIMATION_DPI = 80

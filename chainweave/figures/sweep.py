@@ -9,7 +9,7 @@
 
 `plot_sweep` reads a sweep folder and writes every figure as PNG and SVG into its
 ``figures/`` folder (``run.py plot DIR`` calls it). Figures use the fixed style and atomic
-writes of `chainweave.analysis.figures`.
+writes of `chainweave.figures.style`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from chainweave.analysis.figures import save_figure, styled
 from chainweave.errors import ParameterError
+from chainweave.figures.style import save_figure, styled
 from chainweave.results import MANIFEST, read_results
 
 S1_COLOUR = "#0072B2"

@@ -16,9 +16,14 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from chainweave.analysis import figures as fg
-from chainweave.analysis.animation import animate_hierarchy
 from chainweave.errors import ParameterError
+from chainweave.figures.animation import animate_hierarchy
+from chainweave.figures.comparison import policy_comparison, scenario_trajectories
+from chainweave.figures.coordination import coordination_by_place, coordination_by_tier
+from chainweave.figures.hierarchy import hierarchy_map
+from chainweave.figures.specialization import specialization_heatmap
+from chainweave.figures.spillover import radiation_curve, spillover_by_tier
+from chainweave.figures.style import CHAINS, save_figure
 from chainweave.results import MANIFEST, read_results
 
 KINDS: tuple[str, ...] = ("run", "comparison", "sweep")
@@ -31,19 +36,19 @@ def _run_figures(tables: dict[str, pd.DataFrame]) -> dict[str, Callable[[], Figu
     flows = tables.get("flows")
     flows = flows if flows is not None and len(flows) else None
     figures: dict[str, Callable[[], Figure]] = {
-        "hierarchy_map": lambda: fg.hierarchy_map(places, flows),
-        "hierarchy_map_geographic": lambda: fg.hierarchy_map(places, flows, layout="map"),
+        "hierarchy_map": lambda: hierarchy_map(places, flows),
+        "hierarchy_map_geographic": lambda: hierarchy_map(places, flows, layout="map"),
     }
     if flows is not None:
-        for chain in fg.CHAINS:
-            figures[f"hierarchy_map_{chain}"] = lambda c=chain: fg.hierarchy_map(places, flows, chain=c)
-        figures["radiation_curve"] = lambda: fg.radiation_curve(places, flows)
-        figures["radiation_curve_hops"] = lambda: fg.radiation_curve(places, flows, by="hops")
-    figures["spillover_by_tier"] = lambda: fg.spillover_by_tier(cluster)
-    figures["coordination_by_tier"] = lambda: fg.coordination_by_tier(cluster)
-    figures["coordination_by_place"] = lambda: fg.coordination_by_place(places)
+        for chain in CHAINS:
+            figures[f"hierarchy_map_{chain}"] = lambda c=chain: hierarchy_map(places, flows, chain=c)
+        figures["radiation_curve"] = lambda: radiation_curve(places, flows)
+        figures["radiation_curve_hops"] = lambda: radiation_curve(places, flows, by="hops")
+    figures["spillover_by_tier"] = lambda: spillover_by_tier(cluster)
+    figures["coordination_by_tier"] = lambda: coordination_by_tier(cluster)
+    figures["coordination_by_place"] = lambda: coordination_by_place(places)
     if any(c.startswith("output_") for c in places.columns):
-        figures["specialization"] = lambda: fg.specialization_heatmap(places)
+        figures["specialization"] = lambda: specialization_heatmap(places)
     return figures
 
 
@@ -63,10 +68,10 @@ def _comparison_figures(tables: dict[str, pd.DataFrame], manifest: dict[str, Any
     effects = tables["effects"]
     confidence = float(manifest.get("confidence", 0.95))
     figures: dict[str, Callable[[], Figure]] = {
-        f"policy_effect_{metric}": lambda m=metric: fg.policy_comparison(effects, m, confidence)
+        f"policy_effect_{metric}": lambda m=metric: policy_comparison(effects, m, confidence)
         for metric in effects["metric"].unique()
     }
-    figures["scenarios_D"] = lambda: fg.scenario_trajectories(tables["cluster"], "D")
+    figures["scenarios_D"] = lambda: scenario_trajectories(tables["cluster"], "D")
     run = _run_figures(baseline_run(tables))
     figures.update({f"baseline_{name}": build for name, build in run.items()})
     return figures
@@ -111,14 +116,14 @@ def plot_results(folder: str | Path, out: str | Path | None = None, animate: boo
     kind = manifest.get("kind", "run")
     target = Path(out) if out is not None else Path(folder) / "figures"
     if kind == "sweep":
-        from chainweave.sweeps.figures import plot_sweep
+        from chainweave.figures.sweep import plot_sweep
 
         return plot_sweep(folder, out=target, formats=formats)
     figures = _run_figures(tables) if kind == "run" else _comparison_figures(tables, manifest)
     written: list[Path] = []
     for name, build in figures.items():
         fig = build()
-        written += fg.save_figure(fig, target / name, formats)
+        written += save_figure(fig, target / name, formats)
     if animate:
         run = tables if kind == "run" else baseline_run(tables)
         flows = run.get("flows")
