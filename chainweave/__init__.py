@@ -7,7 +7,8 @@ science-and-technology innovation chain and the service chain. Outputs are tidy 
 
 The functions scripts use most are available here, imported on first use so that
 ``import chainweave.analysis`` stays light: ``chainweave.load_scenario``,
-``chainweave.list_scenarios``, ``chainweave.compare`` and ``chainweave.sweep``.
+``chainweave.list_scenarios``, ``chainweave.compare``, ``chainweave.sweep`` and
+``chainweave.design``.
 """
 
 from importlib import import_module
@@ -20,6 +21,7 @@ _LAZY = {
     "list_scenarios": "chainweave.scenarios",
     "compare": "chainweave.comparison",
     "sweep": "chainweave.sweeps",
+    "design": "chainweave.policy_design",
 }
 
 
