@@ -208,4 +208,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("run.py: interrupted", file=sys.stderr)
         return 130
 import chainweave.plot_command  # noqa: E402,F401  (registers the plot and dashboard subcommands)
+import chainweave.policy_design.command  # noqa: E402,F401  (registers the design subcommand)
 import chainweave.sweeps.command  # noqa: E402,F401  (registers the sweep subcommand)

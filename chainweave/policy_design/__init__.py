@@ -21,22 +21,23 @@ Example::
     result.effects         # their effects on D by tier against the baseline, with intervals
 """
 
-from chainweave.policy_design.problem import Measure, Problem, Variable, prepare_problem
-from chainweave.policy_design.runner import DesignResult, design, fresh_seeds
-from chainweave.policy_design.search import DesignInterrupted, constraint_violation
-from chainweave.policy_design.spec import (
-    ConstraintSpec,
-    DesignSpec,
-    EvaluationSpec,
-    MeasureSpec,
-    ObjectiveSpec,
-    SearchSpec,
-    VariableSpec,
-    load_design,
-)
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "ConstraintSpec", "DesignInterrupted", "DesignResult", "DesignSpec", "EvaluationSpec", "Measure",
-    "MeasureSpec", "ObjectiveSpec", "Problem", "SearchSpec", "Variable", "VariableSpec",
-    "constraint_violation", "design", "fresh_seeds", "load_design", "prepare_problem",
-]
+_NAMES = {
+    "policy_design.problem": ("Measure", "Problem", "Variable", "prepare_problem"),
+    "policy_design.runner": ("DesignResult", "design", "fresh_seeds"),
+    "policy_design.search": ("DesignInterrupted", "constraint_violation"),
+    "policy_design.spec": ("ConstraintSpec", "DesignSpec", "EvaluationSpec", "MeasureSpec", "ObjectiveSpec",
+                           "SearchSpec", "VariableSpec", "load_design"),
+}
+_MODULE = {name: f"chainweave.{module}" for module, names in _NAMES.items() for name in names}
+
+__all__ = sorted(_MODULE)
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so that run.py (which imports the design subcommand) stays fast.
+    if name in _MODULE:
+        return getattr(import_module(_MODULE[name]), name)
+    raise AttributeError(f"module 'chainweave.policy_design' has no attribute {name!r}")

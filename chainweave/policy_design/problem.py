@@ -89,14 +89,15 @@ class Measure:
 
     Attributes:
         column: Its column in a run's outputs.
-        numerator: The metric (as a sweep output at one step).
-        denominator: The metric it is divided by, or None.
+        numerator: The metric, as sweep outputs at one step whose values are summed (one, or
+            one per tier for a places-table metric of the whole cluster).
+        denominator: The metric it is divided by (likewise), or None.
         cumulative: Summed over steps 1..step (the years simulated).
     """
 
     column: str
-    numerator: Output
-    denominator: Output | None = None
+    numerator: tuple[Output, ...]
+    denominator: tuple[Output, ...] | None = None
     cumulative: bool = False
 
     def value(self, tables: Mapping[str, pd.DataFrame]) -> float:
@@ -109,11 +110,13 @@ class Measure:
             return math.copysign(math.inf, top) if top else math.nan
         return top / bottom
 
-    def _take(self, output: Output, tables: Mapping[str, pd.DataFrame]) -> float:
+    def _take(self, outputs: tuple[Output, ...], tables: Mapping[str, pd.DataFrame]) -> float:
         if not self.cumulative:
-            return output.value(tables)
-        last = int(tables["cluster"]["step"].iloc[-1]) if output.step is None else output.step
-        return float(sum(dataclasses.replace(output, step=s).value(tables) for s in range(1, last + 1)))
+            return float(sum(output.value(tables) for output in outputs))
+        step = outputs[0].step
+        last = int(tables["cluster"]["step"].iloc[-1]) if step is None else step
+        return float(sum(dataclasses.replace(output, step=s).value(tables)
+                         for s in range(1, last + 1) for output in outputs))
 
 
 @dataclass(frozen=True)
@@ -325,10 +328,14 @@ def _check_corners(base: Scenario, variables: tuple[Variable, ...], source: str)
 def _measure(m: MeasureSpec, column: str, where: str, probe: Mapping[str, pd.DataFrame], base: Scenario,
              horizon: int, source: str) -> Measure:
     """Returns a measure, its metric (and ``per`` metric), scope and step checked on a step-0 probe."""
-    def output(metric: str, field: str) -> Output:
+    def output(metric: str, field: str) -> tuple[Output, ...]:
         spec = OutputSpec(metric=metric, scope=m.scope, steps=[m.step], aggregate=m.aggregate, name=column)
         try:
-            return _outputs(spec, 0, probe, base, horizon, source)[0]
+            if m.scope == "cluster" and metric not in probe["cluster"].columns and m.aggregate == "sum":
+                # A places-table metric of the whole cluster: the sum of its tiers' sums.
+                return tuple(_outputs(spec.model_copy(update={"scope": tier}), 0, probe, base, horizon,
+                                      source)[0] for tier in TIERS)
+            return (_outputs(spec, 0, probe, base, horizon, source)[0],)
         except ParameterError as err:
             inner = err.field.replace(f"{source}: outputs[0]", f"{source}: {where}")
             inner = inner.replace(".steps", ".step").replace(".metric", f".{field}")

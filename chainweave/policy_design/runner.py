@@ -168,6 +168,11 @@ def design(
                 "numpy_version": np.__version__, "name": spec.name, "description": spec.description,
                 "source": source, "fingerprint": fingerprint, "spec": spec.model_dump(mode="json"),
                 "base": problem.description, "storage": url, "study": spec.name,
+                "variables": [{"column": v.column, "path": v.path, "choices": v.choices}
+                              for v in problem.variables],
+                "objectives": [{"column": column, "sense": o.sense} for o, column in problem.objectives],
+                "constraints": [{"column": column, **c.model_dump(include={"min", "max", "share"})}
+                                for c, column in problem.constraints],
                 "sampler": spec.search.sampler, "batch": spec.search.batch, "trials": spec.trials,
                 "trials_resumed": searched.resumed, "trials_redone": searched.redone,
                 "trials_this_session": searched.told, "replications": spec.replications, "seeds": seeds,

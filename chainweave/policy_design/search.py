@@ -98,18 +98,11 @@ def constraint_violation(spec: ConstraintSpec, values: Sequence[float]) -> float
     return spec.min - stat if spec.min is not None else stat - spec.max
 
 
-def _constraints_of(trial: FrozenTrial) -> list[float]:
-    """Optuna's constraints function: the violations stored with the trial before it is told."""
-    return list(trial.user_attrs[VIOLATIONS])
-
-
-def make_sampler(spec: DesignSpec, seed: int, constrained: bool) -> optuna.samplers.BaseSampler:
-    """Returns the design's optuna sampler with ``seed``."""
-    constraints = _constraints_of if constrained else None
+def make_sampler(spec: DesignSpec, seed: int) -> optuna.samplers.BaseSampler:
+    """Returns the design's optuna sampler with ``seed`` (both read trials' constraints from the study)."""
     if spec.search.sampler == "nsga2":
-        return optuna.samplers.NSGAIISampler(population_size=spec.search.batch, seed=seed,
-                                             constraints_func=constraints)
-    return optuna.samplers.TPESampler(seed=seed, multivariate=True, constraints_func=constraints)
+        return optuna.samplers.NSGAIISampler(population_size=spec.search.batch, seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, multivariate=True)
 
 
 @contextmanager
@@ -231,7 +224,6 @@ def run_search(study: optuna.Study, spec: DesignSpec, problem: Problem, seeds: S
     done = len(finished)
     stats.resumed = min(done, spec.trials)
     engine = _engine(study, finished)
-    constrained = bool(problem.constraints)
     size = spec.search.batch
     bar = tqdm(total=spec.trials, initial=stats.resumed, desc=spec.name, unit="trial", disable=not progress)
     try:
@@ -245,11 +237,12 @@ def run_search(study: optuna.Study, spec: DesignSpec, problem: Problem, seeds: S
             else:
                 # A batch ends at a multiple of its size (a budget raised later fills the last one up).
                 end = min((done // size + 1) * size, spec.trials)
-                engine.sampler = make_sampler(spec, sampler_seed(spec.seed, done // size), constrained)
+                engine.sampler = make_sampler(spec, sampler_seed(spec.seed, done // size))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                     asked = [engine.ask(problem.distributions) for _ in range(done, end)]
-                proposals = [{"params": t.params, "system_attrs": engine._storage.get_trial_system_attrs(t._trial_id)}
+                proposals = [{"params": t.params,
+                              "system_attrs": engine._storage.get_trial_system_attrs(t._trial_id)}
                              for t in asked]
                 study.set_user_attr(BATCH, {"start": done, "end": end, "trials": proposals})
             evaluated, seconds = _evaluate(problem, seeds, runner, [p["params"] for p in proposals])
@@ -257,14 +250,16 @@ def run_search(study: optuna.Study, spec: DesignSpec, problem: Problem, seeds: S
             for i, (proposal, (values, measures, violations)) in enumerate(zip(proposals, evaluated,
                                                                                 strict=True)):
                 attrs = {SLOT: done + i, RUNS: json.dumps(measures), VIOLATIONS: violations}
+                constraints = {f"c{j}": v for j, v in enumerate(violations)}
                 if asked is not None:
                     for key, value in attrs.items():
                         asked[i].set_user_attr(key, value)
+                    for key, value in constraints.items():
+                        asked[i].set_constraint(key, value)
                     trial = engine.tell(asked[i], values)
                 else:
                     system = dict(proposal["system_attrs"])
-                    if constrained:
-                        system[_CONSTRAINTS_KEY] = tuple(violations)
+                    system |= {f"{_CONSTRAINTS_KEY}:{key}": value for key, value in constraints.items()}
                     trial = optuna.trial.create_trial(
                         params=proposal["params"], distributions=problem.distributions, values=values,
                         user_attrs=attrs, system_attrs=system)
