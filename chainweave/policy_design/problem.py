@@ -16,7 +16,6 @@ high ends together) against the base scenario, and every measure's metric, scope
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -115,8 +114,23 @@ class Measure:
             return float(sum(output.value(tables) for output in outputs))
         step = outputs[0].step
         last = int(tables["cluster"]["step"].iloc[-1]) if step is None else step
-        return float(sum(dataclasses.replace(output, step=s).value(tables)
-                         for s in range(1, last + 1) for output in outputs))
+        return float(sum(_cumulated(output, tables, last) for output in outputs))
+
+
+def _cumulated(output: Output, tables: Mapping[str, pd.DataFrame], last: int) -> float:
+    """Returns an output summed over steps 1..last (what `Output.value` gives at each, added up)."""
+    if output.source in ("cluster", "cluster_tier"):
+        cluster = tables["cluster"]
+        column = output.metric if output.source == "cluster" else f"{output.metric}_{output.scope}"
+        return float(cluster.loc[cluster["step"].between(1, last), column].sum())
+    places = tables["places"]
+    rows = places[places["step"].between(1, last)]
+    if output.source == "place":
+        return float(rows.loc[rows["place_name"] == output.scope, output.metric].sum())
+    rows = rows[rows["tier"] == output.scope]
+    if output.aggregate == "sum":
+        return float(rows[output.metric].sum())
+    return float(rows.groupby("step")[output.metric].mean().sum())
 
 
 @dataclass(frozen=True)
@@ -262,7 +276,7 @@ def _script_problem(spec: DesignSpec, source: str, target: Target,
         objectives=tuple((o, o.name or o.metric) for o in spec.objectives),
         constraints=tuple((c, c.name or c.metric) for c in spec.constraints),
         measures=tuple(columns), target=renamed, baseline=None, effects_target=None, effects=(),
-        description={"target": f"{type(target).__module__}.{type(target).__qualname__}"}, horizon=None,
+        description={"target": type(target).__qualname__}, horizon=None,
     )
 
 
