@@ -143,6 +143,8 @@ def design(
     spec = spec.model_copy(update=updates)
     problem = prepare_problem(spec, folder, source, target)
     out_dir = Path(out) if out is not None else spec.results_dir
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError("out", str(out_dir), "a folder (or a path where one can be made)")
     url = storage or spec.storage or f"sqlite:///{(out_dir / 'study.db').resolve()}"
     if url.partition(":")[0].partition("+")[0] not in ("sqlite", "postgresql", "mysql", "oracle", "mssql"):
         raise ParameterError("storage", url, "an optuna storage URL (sqlite:///file.db, postgresql://...)")

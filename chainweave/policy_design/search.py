@@ -231,7 +231,8 @@ def run_search(study: optuna.Study, spec: DesignSpec, problem: Problem, seeds: S
             record = study.user_attrs.get(BATCH)
             if record is not None and record["start"] <= done < record["end"]:
                 # Proposed before an interruption: the same proposals, for the slots not stored.
-                proposals = record["trials"][done - record["start"]:]
+                start = record["start"]
+                proposals = record["trials"][done - start:min(record["end"], spec.trials) - start]
                 asked = None
                 stats.redone += len(proposals)
             else:
