@@ -8,8 +8,8 @@ science-and-technology innovation chain and the service chain. Outputs are tidy 
 The functions scripts use most are available here, imported on first use so that
 ``import chainweave.analysis`` stays light: ``chainweave.load_scenario``,
 ``chainweave.list_scenarios``, ``chainweave.compare``, ``chainweave.sweep``,
-``chainweave.run_model`` (one run as a function of parameter values) and
-``chainweave.parameters_table`` (every parameter with default, bounds, unit and meaning).
+``chainweave.design`` (the cheapest policy mix that meets targets), ``chainweave.run_model``
+(one run as a function of parameter values) and ``chainweave.parameters_table`` (every parameter with default, bounds, unit and meaning).
 """
 
 from importlib import import_module
@@ -24,6 +24,7 @@ _LAZY = {
     "sweep": "chainweave.sweeps",
     "run_model": "chainweave.experiments",
     "parameters_table": "chainweave.parameter_paths",
+    "design": "chainweave.policy_design",
 }
 
 

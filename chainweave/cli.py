@@ -212,6 +212,9 @@ SUBCOMMANDS: dict[str, tuple[str, Target, Target]] = {
                   "chainweave.plot_command:dashboard_arguments", "chainweave.plot_command:cmd_dashboard"),
     "list": ("list scenarios, policies, parameters (units, bounds) or output columns",
              "chainweave.listing:_arguments", "chainweave.listing:cmd_list"),
+    "design": ("search the cheapest policy mix that meets targets (optuna; resumable)",
+               "chainweave.policy_design.command:_design_arguments",
+               "chainweave.policy_design.command:cmd_design"),
 }
 """name -> (help, add_arguments, handler); see the module docstring for how to add one."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 
-
 KINDS: tuple[str, ...] = ("scenarios", "policies", "parameters", "columns")
 """What ``run.py list`` lists."""
 

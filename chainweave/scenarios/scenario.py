@@ -300,7 +300,8 @@ class Scenario:
 
         Paths: any field of the file (``horizon``, ``params.kernel_decay_km``,
         ``place_overrides.Yichang.population``, ``governments.Enshi.talent_share``, ...), and
-        ``policies.<label>.<parameter>`` (or ``.start``, ``.ramp``) for a policy of the scenario.
+        ``policies.<label>.<parameter>`` (or ``.start``, ``.ramp``, ``.targets``: a mapping of
+        tiers, places, jurisdictions) for a policy of the scenario.
 
         Raises:
             ParameterError: naming the path for an unknown path or an impossible value.
@@ -430,11 +431,11 @@ def _row(place: PlaceRow) -> dict[str, Any]:
 def _set_policy_value(data: dict[str, Any], parts: list[str], value: Any, path: str) -> None:
     """Sets ``policies.<label>.<key>`` in resolved scenario data."""
     if len(parts) != 3:
-        raise ParameterError(path, value, "policies.<label>.<parameter, start or ramp>")
+        raise ParameterError(path, value, "policies.<label>.<parameter, start, ramp or targets>")
     _, label, key = parts
     for entry in data["policies"]:
         if (entry.get("label") or entry["policy"]) == label:
-            if key in ("start", "ramp"):
+            if key in ("start", "ramp", "targets"):
                 entry[key] = value
             else:
                 entry.setdefault("params", {})[key] = value

@@ -283,9 +283,9 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _fields_at(loc: tuple[Any, ...]) -> list[str]:
-    """Returns the field names of the section at a pydantic error location."""
-    model: type[BaseModel] = SweepSpec
+def _fields_at(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
+    """Returns the field names of the section of ``root`` at a pydantic error location."""
+    model = root
     for part in loc:
         if isinstance(part, int) or part not in model.model_fields:
             continue
@@ -297,14 +297,20 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _one_line(err: ValidationError, source: str) -> ParameterError:
-    """Returns one `ParameterError` for a pydantic error: the deepest location's problem."""
+def _one_line(err: ValidationError, source: str, root: type[BaseModel] | None = None) -> ParameterError:
+    """Returns one `ParameterError` for a pydantic error: the deepest location's problem.
+
+    Args:
+        err: The error.
+        source: The file, for the message.
+        root: The schema validated (its fields are listed for an unknown key); default `SweepSpec`.
+    """
     first = max(err.errors(include_url=False), key=lambda e: len(e["loc"]))
     path = _path(first["loc"])
     where = f"{source}: {path}" if path else source
     message = first["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
     if first["type"] == "extra_forbidden":
-        fields = ", ".join(_fields_at(first["loc"][:-1]))
+        fields = ", ".join(_fields_at(first["loc"][:-1], root or SweepSpec))
         return ParameterError(where, first.get("input"), f"no such field here (fields: {fields})")
     if first["type"] == "missing":
         return ParameterError(where, _Raw("nothing"), "a value (the field is required)")
