@@ -9,7 +9,8 @@ The functions scripts use most are available here, imported on first use so that
 ``import chainweave.analysis`` stays light: ``chainweave.load_scenario``,
 ``chainweave.list_scenarios``, ``chainweave.compare``, ``chainweave.sweep``,
 ``chainweave.design`` (the cheapest policy mix that meets targets), ``chainweave.run_model``
-(one run as a function of parameter values) and ``chainweave.parameters_table`` (every parameter with default, bounds, unit and meaning).
+(one run as a function of parameter values) and ``chainweave.parameters_table`` (every
+parameter with default, bounds, unit and meaning).
 """
 
 from importlib import import_module

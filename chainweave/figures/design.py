@@ -10,7 +10,7 @@
 
 `plot_design` reads a design folder and writes every figure as PNG and SVG into its
 ``figures/`` folder. Figures use the fixed style and atomic writes of
-`chainweave.analysis.figures`.
+`chainweave.figures.style`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from chainweave.analysis.figures import save_figure, styled
+from chainweave.figures.style import save_figure, styled
 from chainweave.errors import ParameterError
 from chainweave.results import MANIFEST, read_results
 

@@ -13,7 +13,6 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-
 if TYPE_CHECKING:
     from chainweave.policy_design.runner import DesignResult
 
