@@ -261,6 +261,10 @@ class Scenario:
             for sector in policy.sectors or ():
                 if sector not in names:
                     raise ParameterError(f"{where}.sectors", sector, f"a sector ({', '.join(sorted(names))})")
+            if not _activate(policy, net).targets.any():
+                raise ParameterError(f"{where}.targets", policy.targets.model_dump(exclude_defaults=True),
+                                     "targets that select at least one place (tiers, places and "
+                                     "jurisdictions must overlap)")
         try:
             self._government_mix_check()
         except ParameterError as err:
