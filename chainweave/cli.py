@@ -16,9 +16,11 @@ from typing import NoReturn
 
 import pandas as pd
 
+from chainweave.arguments import override_path, seed_value, steps_value, whole_number
 from chainweave.comparison import compare, format_ranking
 from chainweave.errors import ParameterError
 from chainweave.network import Tier
+from chainweave.outputs import check_output_folder
 from chainweave.results import write_results
 from chainweave.scenarios import Scenario, load_scenario
 
@@ -57,8 +59,8 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     """Adds --scenario, --seed, --steps and --out, which mean the same in every subcommand."""
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
                         help=f"bundled scenario name or YAML file (default {DEFAULT_SCENARIO})")
-    parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--seed", type=seed_value, default=None, help="seed (default: the scenario's)")
+    parser.add_argument("--steps", type=steps_value, default=None,
                         help="years to run (default: the scenario's horizon)")
     parser.add_argument("--out", default="results", help="output folder (default results/)")
 
@@ -69,7 +71,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     values = {}
     for text in getattr(args, "set", []):
         name, value = _parse_override(text)
-        values[name if "." in name else f"params.{name}"] = value
+        values[override_path(name)] = value
     return scenario.with_values(values) if values else scenario
 
 
@@ -82,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Runs one model of a scenario and writes places, flows and cluster tables to --out."""
     _check_steps(args.steps)
     scenario = _scenario(args)
+    check_output_folder(args.out)
     started = time.perf_counter()
     tables, manifest = scenario.run(seed=args.seed, steps=args.steps)
     manifest["wall_seconds"] = time.perf_counter() - started
@@ -96,6 +99,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Compares the scenario's policies with its baseline; prints the ranking, writes results."""
     _check_steps(args.steps, 1)
     scenario = _scenario(args)
+    check_output_folder(args.out)
     variants = [v.strip() for v in args.policies.split(",") if v.strip()] if args.policies else None
     result = compare(scenario, variants=variants, replications=args.replications, steps=args.steps,
                      seed=args.seed, workers=args.workers)
@@ -156,9 +160,9 @@ def _compare_arguments(parser: argparse.ArgumentParser) -> None:
     _run_arguments(parser)
     parser.add_argument("--policies", default=None,
                         help="comma-separated policies to compare (default: the scenario's list)")
-    parser.add_argument("--replications", type=int, default=None,
+    parser.add_argument("--replications", type=whole_number(1, 10_000), default=None,
                         help="runs per variant (default: the scenario's)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    parser.add_argument("--workers", type=whole_number(1, 1024), default=min(2, os.cpu_count() or 1),
                         help="parallel processes (default: up to 2)")
     parser.add_argument("--no-figures", action="store_true",
                         help="write tables only (figures: run.py plot DIR later)")

@@ -14,6 +14,7 @@ import sys
 
 import pandas as pd
 
+from chainweave.arguments import seed_value, whole_number
 from chainweave.cli import SUBCOMMANDS
 from chainweave.sweeps.runner import SweepInterrupted, sweep
 
@@ -62,14 +63,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", metavar="SPEC.yaml", help="sweep file (see chainweave/scenarios/sweeps/)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    parser.add_argument("--workers", type=whole_number(1, 1024), default=min(2, os.cpu_count() or 1),
                         help="local processes (default: up to 2; 1 runs in this process)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")
     parser.add_argument("--out", default=None,
                         help="output folder (default: the file's results, or results/<name>); "
                              "a folder holding this sweep unfinished is resumed")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the sweep (default: the file's)")
+    parser.add_argument("--seed", type=seed_value, default=None,
+                        help="seed of the sweep (default: the file's)")
     parser.add_argument("--no-figures", action="store_true",
                         help="write tables only (figures: run.py plot DIR)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
