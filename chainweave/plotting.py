@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from chainweave.analysis import figures as fg
 from chainweave.analysis.animation import animate_hierarchy
 from chainweave.errors import ParameterError
+from chainweave.outputs import output_subfolder
 from chainweave.results import MANIFEST, read_results
 
 KINDS: tuple[str, ...] = ("run", "comparison", "sweep")
@@ -109,7 +110,7 @@ def plot_results(folder: str | Path, out: str | Path | None = None, animate: boo
     """
     tables, manifest = read_result_folder(folder)
     kind = manifest.get("kind", "run")
-    target = Path(out) if out is not None else Path(folder) / "figures"
+    target = Path(out) if out is not None else output_subfolder(folder, "figures")
     if kind == "sweep":
         from chainweave.sweeps.figures import plot_sweep
 

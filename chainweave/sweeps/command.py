@@ -3,7 +3,8 @@
 ``python run.py sweep SPEC.yaml [--workers N | --scheduler ADDRESS] [--out DIR]`` runs (or
 resumes) the sweep of a file, prints its indices and draws its figures; a bad file, base,
 design, folder or scheduler ends in one line and exit code 2 before any run; Ctrl-C stores the
-finished runs and says how to resume.
+finished runs and says how to resume. Runs that failed are listed in one warning line at the
+end (the sweep still finishes, exit code 0), with what became of the indices.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from chainweave.arguments import seed_value, whole_number
 from chainweave.cli import SUBCOMMANDS
-from chainweave.sweeps.runner import SweepInterrupted, sweep
+from chainweave.sweeps.runner import SweepInterrupted, failure_summary, sweep
 
 
 def format_indices(indices: pd.DataFrame, method: str, top: int = 5) -> str:
@@ -53,6 +54,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         from chainweave.sweeps.figures import plot_sweep
 
         figures = plot_sweep(result.folder)
+    for line in failure_summary(result):
+        print(f"run.py: warning: {line}", file=sys.stderr)
     resumed = f", {m['runs_resumed']} of them stored before" if m["runs_resumed"] else ""
     print(f"\nsweep {m['name']}: {m['method']} design, {m['points']} points x {m['replications']} "
           f"replications = {m['runs']} runs{resumed}; {m['runs_this_session']} runs in "
