@@ -28,7 +28,14 @@ import pandas as pd
 
 from chainweave.errors import ParameterError
 from chainweave.model import ClusterModel
-from chainweave.network import PlaceNetwork, Tier, synthetic_cluster
+from chainweave.network import (
+    PlaceNetwork,
+    Tier,
+    check_pair_memory,
+    count_pairs_within,
+    interaction_reach_km,
+    synthetic_cluster,
+)
 from chainweave.parameters import IndustryClass, ModelParams, SectorTable, Stage, default_sectors
 from chainweave.scenarios.national import national_cluster
 from chainweave.scenarios.places import PLACE_TABLES, place_graph, place_table
@@ -267,8 +274,16 @@ class Scenario:
                                      "jurisdictions must overlap)")
         try:
             self._government_mix_check()
+            self._size_check()
         except ParameterError as err:
             raise ParameterError(f"{self.source}: {err.field}", err.value, err.expected) from None
+
+    def _size_check(self) -> None:
+        """Checks that a run's place pairs fit in memory (what the model's network checks)."""
+        net, prm = self.network, self.params
+        reach = interaction_reach_km(prm.kernel_decay_km, prm.kernel_cutoff, prm.trade_decay_km)
+        pairs = count_pairs_within(net.lat, net.lon, reach) + 2 * int((net.parent >= 0).sum())
+        check_pair_memory(net.n, pairs, self.sectors.n, reach)
 
     def _government_mix_check(self) -> None:
         baseline = {name: getattr(self.params, name) for name in

@@ -155,7 +155,7 @@ class RunStore:
         aside = path.with_name(path.name + DAMAGED)
         os.replace(path, aside)
         self.set_aside.append(aside)
-        reason = " ".join(str(err).split())[:120] or type(err).__name__
+        reason = " ".join(str(err).split()).split(". ")[0][:160] or "unreadable"
         self.notes.append(f"part file {path} cannot be read ({type(err).__name__}: {reason}); set aside "
                           f"as {aside.name}, its runs will be run again")
 
