@@ -123,8 +123,9 @@ def load_yaml_text(text: str, source: str) -> Any:
         ParameterError: one line for malformed YAML, a duplicate key, nesting deeper than
             `MAX_DEPTH`, or aliases expanding past `MAX_NODES` values.
     """
-    loader = _BoundedLoader(text, source)
+    loader = None
     try:
+        loader = _BoundedLoader(text, source)  # reads the first characters: may raise
         node = loader.get_single_node()
         if node is None:
             return None
@@ -140,7 +141,8 @@ def load_yaml_text(text: str, source: str) -> Any:
         problem = getattr(err, "problem", None) or "unparsable"
         raise ParameterError(f"{source}{_mark(err)}", _Text(problem), "well-formed YAML") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml_mapping(path: Path, source: str, kind: str) -> dict[str, Any]:
