@@ -26,6 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from chainweave.arguments import MAX_SEED
 from chainweave.errors import ParameterError
 from chainweave.model import ClusterModel
 from chainweave.network import (
@@ -388,6 +389,8 @@ class Scenario:
         steps = self.horizon if steps is None else steps
         if not isinstance(steps, int | np.integer) or steps < 0:
             raise ParameterError("steps", steps, "a whole number >= 0")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+            raise ParameterError("seed", seed, "a whole number in [0, 2**63 - 1]")
         model = self.build_model(seed=seed, record_flows=record_flows, steps=steps)
         model.run(steps)
         tables = model.tables()
