@@ -3,9 +3,9 @@
 `check_output_folder` refuses, with one `ParameterError` line, an output folder that cannot
 hold results: an empty name, a path that is (or runs through) a file, a place this process
 cannot write, or a symlink where the package writes a subfolder of its own (``figures/``,
-``parts/``). `output_subfolder` makes such a subfolder at the moment of writing and refuses
-a symlink there too: the package never writes or deletes through a symlink inside an output
-folder (the folder itself may be a symlink the user made). `plain_name` checks a name that
+``parts/``). `output_subfolder` checks such a subfolder again at the moment of writing: the
+package never writes or deletes through a symlink inside an output folder (the folder itself
+may be a symlink the user made). `plain_name` checks a name that
 becomes part of a path (a sweep's name) cannot leave the folder it is put in.
 """
 
@@ -84,7 +84,10 @@ def check_output_folder(path: str | Path, field: str = "--out",
 
 
 def output_subfolder(folder: str | Path, name: str) -> Path:
-    """Returns ``folder/name``, made if absent, after checking it is a real folder, not a symlink.
+    """Returns ``folder/name`` after checking it is absent or a real folder, not a symlink.
+
+    Nothing is made here: the atomic writes of `chainweave.results` make the folder with the
+    first file written into it.
 
     Raises:
         ParameterError: if ``folder/name`` is a symlink or a file.
@@ -95,7 +98,6 @@ def output_subfolder(folder: str | Path, name: str) -> Path:
                              "written or deleted through one)")
     if sub.exists() and not sub.is_dir():
         raise ParameterError("output folder", str(sub), "a folder (this is a file)")
-    sub.mkdir(parents=True, exist_ok=True)
     return sub
 
 

@@ -184,6 +184,8 @@ def plot_sweep(result_dir: str | Path, out: str | Path | None = None,
         for output in manifest["outputs"]:
             save(f"indices_{output}", ranked_indices(indices, output, method, level))
         save("indices_heatmap", indices_heatmap(indices, method))
+    if runs.empty:  # every run failed: no outputs to draw
+        return written
     varied = [c for c in columns if runs[c].nunique() > 1]
     if method == "grid" and len(varied) >= 2:
         for output in manifest["outputs"]:
