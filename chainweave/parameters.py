@@ -330,9 +330,9 @@ def _make_counts_whole_and_values_finite(params: ModelParams) -> None:
     """Checks that every number is finite and every count whole; stores counts as ints.
 
     Infinity is accepted only where it is the field's default ("no limit", as for
-    ``emission_standard``); NaN never. A count is a field whose default is an int or a tuple
-    of ints (``n_firms``, ``institutes_per_tier``); a whole float given for one (``1.0e3`` in
-    a YAML file) is stored as the int it equals.
+    ``emission_standard``); NaN never. A count is a field annotated ``int`` or a tuple of
+    ints (``n_firms``, ``institutes_per_tier``); a whole float given for one (``1.0e3`` in a
+    YAML file) is stored as the int it equals.
 
     Raises:
         ParameterError: naming the field, for a non-finite number or a fractional count.
@@ -343,8 +343,9 @@ def _make_counts_whole_and_values_finite(params: ModelParams) -> None:
         defaults = f.default if isinstance(f.default, tuple) else (f.default,)
         numbers = [v for v in items if isinstance(v, int | float | np.number) and not isinstance(v, bool)]
         if any(math.isnan(v) or (math.isinf(v) and v not in defaults) for v in numbers):
-            raise ParameterError(f.name, value, "finite numbers")
-        is_count = all(isinstance(d, int) and not isinstance(d, bool) for d in defaults)
+            raise ParameterError(f.name, value, "finite numbers" if isinstance(value, tuple) else
+                                 "a finite number")
+        is_count = str(f.type) in ("int", "<class 'int'>", "tuple[int, int, int]")
         if not is_count or len(numbers) != len(items):
             continue  # wrong types are reported by the range check
         if any(v != int(v) for v in numbers):
