@@ -35,8 +35,9 @@ PAIR_BYTES = 80.0
 """Memory a model run holds per directed place pair, bytes (pair arrays, kernels, barriers)."""
 PAIR_SECTOR_BYTES = 30.0
 """Memory per pair and sector, bytes (gravity flows and their temporaries). With `PAIR_BYTES`,
-about 350 B per pair with the 9 default sectors: measured peak memory of 2-step runs of
-synthetic clusters of 605 and 1,205 places (0.37 M and 1.45 M pairs: +130 MB, +500 MB)."""
+about 350 B per pair with the 9 default sectors: measured peak memory above an empty run of
+short runs of synthetic clusters of 605, 1,205 and 2,405 places (0.37 M, 1.45 M and 5.78 M
+pairs: +130 MB, +500 MB, +1,800 MB, i.e. 355, 345 and 311 B per pair; 2026-12-01)."""
 MEMORY_SHARE = 0.8
 """Share of the memory available now that the pair arrays may take."""
 
