@@ -215,6 +215,8 @@ SCENARIO_FILES: dict[str, tuple[str, str]] = {
                                    "label: x}]\n", "'x' twice"),
     "policy_sector_nan_name": (BASE + "policies: [{policy: chain_leader, label: c, sectors: [.nan]}]\n",
                                "sectors"),
+    "policy_sectors_empty": (BASE + "policies: [{policy: chain_leader, label: c, sectors: []}]\n",
+                             "policies[0].sectors"),
     "variant_empty_policies": (BASE + "compare: {variants: [{name: v, policies: []}]}\n", "policies"),
     "variant_names_repeat": (BASE + "compare: {variants: [talent, talent]}\n", "compare.variants"),
     "variant_name_empty": (BASE + "compare: {variants: [{name: '', policies: [{policy: talent}]}]}\n",

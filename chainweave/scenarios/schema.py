@@ -174,7 +174,7 @@ class PolicyUse(_Section):
     ramp: int = Field(0, ge=0, le=1000)
     targets: Targets = Targets()
     params: dict[str, float] = {}
-    sectors: list[str] | None = None
+    sectors: list[str] | None = Field(None, min_length=1)
 
     @field_validator("policy")
     @classmethod
