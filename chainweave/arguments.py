@@ -37,7 +37,6 @@ def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"got {value}; expected {expected}")
         return value
 
-    parse.__name__ = "whole number"  # argparse names the type in its own messages
     return parse
 
 
@@ -49,8 +48,6 @@ def seed_value(text: str) -> int:
         raise argparse.ArgumentTypeError(f"got {value}; expected {expected}")
     return value
 
-
-seed_value.__name__ = "seed"
 
 steps_value = whole_number(0, MAX_STEPS)
 """Years to run: a whole number in [0, 1000] (argparse type)."""
