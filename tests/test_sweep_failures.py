@@ -147,6 +147,13 @@ def test_pair_arrays_that_would_not_fit_are_refused_with_the_estimate(tmp_path, 
     assert "kernel_decay_km" in str(err.value) and "GB" in str(err.value)
     assert check_pair_memory(29, 800, 9, 829.0, available=8 * 2**30) == 800 * (80 + 30 * 9)
     monkeypatch.setattr("chainweave.network.available_memory_bytes", lambda: 1_000)
-    assert main(["validate", "synthetic"]) == 2
+    assert main(["validate", "synthetic", "--set", "n_firms=1"]) == 2
     line = capsys.readouterr().err.strip().splitlines()
     assert len(line) == 1 and "place pairs within" in line[0] and "fewer places" in line[0]
+
+
+def test_a_firm_table_that_would_not_fit_is_refused(capsys, monkeypatch):
+    monkeypatch.setattr("chainweave.scenarios.scenario.available_memory_bytes", lambda: 10 * 2**20)
+    assert main(["validate", "synthetic", "--set", "n_firms=100000"]) == 2
+    line = capsys.readouterr().err.strip().splitlines()
+    assert len(line) == 1 and "params.n_firms: got 100000; expected at most 19,972 firms" in line[0]

@@ -30,8 +30,10 @@ from chainweave.arguments import MAX_SEED
 from chainweave.errors import ParameterError
 from chainweave.model import ClusterModel
 from chainweave.network import (
+    MEMORY_SHARE,
     PlaceNetwork,
     Tier,
+    available_memory_bytes,
     check_pair_memory,
     count_pairs_within,
     interaction_reach_km,
@@ -46,6 +48,8 @@ from chainweave.yaml_files import read_yaml_mapping
 
 BUNDLED = resources.files("chainweave.scenarios") / "bundled"
 """Folder of the bundled scenario files."""
+FIRM_BYTES = 420
+"""Peak memory of a run per step-0 firm, bytes (412 B measured at 1 M firms, docs/performance.md)."""
 
 
 def list_scenarios() -> list[str]:
@@ -280,8 +284,19 @@ class Scenario:
             raise ParameterError(f"{self.source}: {err.field}", err.value, err.expected) from None
 
     def _size_check(self) -> None:
-        """Checks that a run's place pairs fit in memory (what the model's network checks)."""
+        """Checks that a run's firm table and place pairs fit in the memory free now.
+
+        The place pairs are checked as the model's network checks them
+        (`chainweave.network.check_pair_memory`); the firm table at `FIRM_BYTES` per step-0 firm.
+        """
         net, prm = self.network, self.params
+        usable = MEMORY_SHARE * available_memory_bytes()
+        need = prm.n_firms * FIRM_BYTES
+        if need > usable:
+            raise ParameterError("params.n_firms", prm.n_firms,
+                                 f"at most {int(usable / FIRM_BYTES):,} firms (about {need / 1e9:,.1f} GB "
+                                 f"at {FIRM_BYTES} B per firm; {MEMORY_SHARE:.0%} of the memory free now "
+                                 f"is {usable / 1e9:,.1f} GB)")
         reach = interaction_reach_km(prm.kernel_decay_km, prm.kernel_cutoff, prm.trade_decay_km)
         pairs = count_pairs_within(net.lat, net.lon, reach) + 2 * int((net.parent >= 0).sum())
         check_pair_memory(net.n, pairs, self.sectors.n, reach)
