@@ -6,6 +6,10 @@ is written until then. Runs go to the executor in chunks; finished runs are writ
 as Parquet part files (`chainweave.sweeps.store`), at least every `FLUSH_SECONDS`; an interrupted
 sweep started again runs only the runs not stored. When every run is stored, the runs table
 (one row per run id), the indices and the manifest are written (`chainweave.results`).
+
+A run that raises or gives an output that is not a finite number is stored with ``status``
+``failed`` and its error line, and the sweep goes on; the indices use the runs that finished
+(`chainweave.sweeps.indices.indices_of_finished_runs`), and `failure_summary` says what failed.
 """
 
 from __future__ import annotations
