@@ -34,6 +34,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, NoReturn
 
 from chainweave import __version__
+from chainweave.arguments import seed_value, steps_value, whole_number
 from chainweave.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -62,8 +63,8 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     """Adds --scenario, --seed, --steps and --out, which mean the same in every subcommand."""
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
                         help=f"bundled scenario name or YAML file (default {DEFAULT_SCENARIO})")
-    parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--seed", type=seed_value, default=None, help="seed (default: the scenario's)")
+    parser.add_argument("--steps", type=steps_value, default=None,
                         help="years to run (default: the scenario's horizon)")
     parser.add_argument("--out", default="results", help="output folder (default results/)")
 
@@ -85,7 +86,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_steps(args.steps)
     scenario = scenario_from_arguments(args.scenario, args.set, add_policies=_names(args.policy),
                                        systems=args.systems)
+    from chainweave.outputs import check_output_folder
     from chainweave.results import write_results
+
+    check_output_folder(args.out)
 
     started = time.perf_counter()
     tables, manifest = scenario.run(seed=args.seed, steps=args.steps)
@@ -111,6 +115,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _check_steps(args.steps, 1)
     scenario = scenario_from_arguments(args.scenario, args.set, compared=_names(args.policies) or None,
                                        comparing=True, systems=args.systems)
+    from chainweave.outputs import check_output_folder
+
+    check_output_folder(args.out)
     result = compare(scenario, replications=args.replications, steps=args.steps,
                      seed=args.seed, workers=args.workers)
     out = result.write(args.out)
@@ -183,9 +190,9 @@ def _compare_arguments(parser: argparse.ArgumentParser) -> None:
     _set_argument(parser)
     parser.add_argument("--policies", default=None, metavar="NAME[,NAME]",
                         help="comma-separated policies to compare (default: the scenario's list)")
-    parser.add_argument("--replications", type=int, default=None,
+    parser.add_argument("--replications", type=whole_number(1, 10_000), default=None,
                         help="runs per variant (default: the scenario's)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    parser.add_argument("--workers", type=whole_number(1, 1024), default=min(2, os.cpu_count() or 1),
                         help="parallel processes (default: up to 2)")
     parser.add_argument("--no-figures", action="store_true",
                         help="write tables only (figures: run.py plot DIR later)")

@@ -40,6 +40,7 @@ from chainweave.network import (
     PlaceNetwork,
     Tier,
     column_sums,
+    interaction_reach_km,
     row_sums,
     spillover_kernel,
     synthetic_cluster,
@@ -197,8 +198,8 @@ class ClusterModel(mesa.Model):
         if graph is None:
             graph = synthetic_cluster(seed=int(self.rng.integers(2**31)))
         prm = self.params
-        reach = prm.kernel_decay_km * np.log(1 / max(prm.kernel_cutoff, 1e-12))
-        self.net = PlaceNetwork(graph, reach_km=max(reach, 3 * prm.trade_decay_km))
+        self.net = PlaceNetwork(graph, reach_km=interaction_reach_km(
+            prm.kernel_decay_km, prm.kernel_cutoff, prm.trade_decay_km), n_sectors=self.sectors.n)
         self.horizon = steps
         self.record_flows = record_flows
         self.step_flows: dict[str, sp.csr_matrix] = {}

@@ -7,10 +7,17 @@ arrays for the vectorised phases: place attributes, and a sparse set of place pa
 enough to matter, over which the spillover kernel and the gravity rules are evaluated. The
 kernel's cost grows with the number of such pairs, about linearly in places for a fixed
 density, never with their square.
+
+A compact cluster (every place within reach of every other) has a pair for every two places,
+and the model keeps arrays per pair and per pair and sector. `PlaceNetwork` counts the pairs
+before it builds them (a k-d tree count, without listing them) and refuses, with one line
+giving the estimate and what to change, a cluster whose pair arrays would not fit in the
+memory this machine has free (`check_pair_memory`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -25,6 +32,16 @@ from chainweave.errors import ParameterError
 EARTH_RADIUS_KM = 6371.0088
 MIN_MASS = 1e-200
 """Attractive mass below which a destination finds no origin (demand / mass would overflow)."""
+
+PAIR_BYTES = 80.0
+"""Memory a model run holds per directed place pair, bytes (pair arrays, kernels, barriers)."""
+PAIR_SECTOR_BYTES = 30.0
+"""Memory per pair and sector, bytes (gravity flows and their temporaries). With `PAIR_BYTES`,
+about 350 B per pair with the 9 default sectors: measured peak memory above an empty run of
+short runs of synthetic clusters of 605, 1,205 and 2,405 places (0.37 M, 1.45 M and 5.78 M
+pairs: +130 MB, +500 MB, +1,800 MB, i.e. 355, 345 and 311 B per pair; 2026-12-01)."""
+MEMORY_SHARE = 0.8
+"""Share of the memory available now that the pair arrays may take."""
 
 
 class Tier(IntEnum):
@@ -154,6 +171,73 @@ def add_standard_links(graph: nx.Graph) -> None:
         graph.add_edge(a, b, distance_km=float(d), hops=int(h))
 
 
+def interaction_reach_km(kernel_decay_km: float, kernel_cutoff: float, trade_decay_km: float) -> float:
+    """Returns the distance within which two places interact in a model run, km.
+
+    The larger of the spillover kernel's reach (``decay x ln(1 / cutoff)``, where its weight
+    falls below the cutoff) and three trade decay lengths.
+    """
+    reach = kernel_decay_km * np.log(1 / max(kernel_cutoff, 1e-12))
+    return float(max(reach, 3 * trade_decay_km))
+
+
+def available_memory_bytes() -> int:
+    """Returns the memory available to a new allocation now (``MemAvailable``), bytes.
+
+    Falls back to the physical memory where ``/proc/meminfo`` cannot be read.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def _unit_vectors(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def _chord(reach_km: float) -> float:
+    return float(2 * np.sin(min(reach_km / EARTH_RADIUS_KM, np.pi) / 2))
+
+
+def count_pairs_within(lat: NDArray[np.float64], lon: NDArray[np.float64], reach_km: float) -> int:
+    """Returns the number of directed pairs of distinct places within ``reach_km``, without listing them."""
+    tree = cKDTree(_unit_vectors(lat, lon))
+    return int(tree.count_neighbors(tree, _chord(reach_km))) - len(lat)
+
+
+def check_pair_memory(n_places: int, n_pairs: int, n_sectors: int, reach_km: float,
+                      available: int | None = None) -> int:
+    """Returns the estimated bytes of a run's pair arrays, after checking they fit in memory.
+
+    Args:
+        n_places: Places of the cluster.
+        n_pairs: Directed pairs within reach (`count_pairs_within`, plus parent links).
+        n_sectors: Sectors of the sector table (0: pair arrays only).
+        reach_km: The reach the pairs were counted within, km.
+        available: Memory available, bytes; default `available_memory_bytes`.
+
+    Raises:
+        ParameterError: naming the estimate and what to change when it exceeds
+            `MEMORY_SHARE` of the available memory.
+    """
+    need = int(n_pairs * (PAIR_BYTES + PAIR_SECTOR_BYTES * n_sectors))
+    free = available_memory_bytes() if available is None else available
+    if need > MEMORY_SHARE * free:
+        raise ParameterError(
+            "places", f"{n_places:,} places with {n_pairs:,} place pairs within {reach_km:,.0f} km "
+            f"(about {need / 1e9:,.1f} GB of pair and pair x sector arrays)",
+            f"at most {MEMORY_SHARE * free / 1e9:,.1f} GB ({MEMORY_SHARE:.0%} of the memory free now): "
+            "shorten the reach (lower params.kernel_decay_km or params.trade_decay_km, or raise "
+            "params.kernel_cutoff; reach = max(decay x ln(1/cutoff), 3 x trade decay)), or use fewer places")
+    return need
+
+
 def hierarchy_hops(
     parent: NDArray[np.int64], src: NDArray[np.int64], dst: NDArray[np.int64]
 ) -> NDArray[np.int64]:
@@ -243,7 +327,7 @@ class PlaceNetwork:
         pairs: The `PlacePairs` within reach.
     """
 
-    def __init__(self, graph: nx.Graph, reach_km: float) -> None:
+    def __init__(self, graph: nx.Graph, reach_km: float, n_sectors: int = 0) -> None:
         """Validates the graph and finds the place pairs within ``reach_km`` of each other.
 
         Args:
@@ -253,9 +337,12 @@ class PlaceNetwork:
                 (defaults NONE, 0.5, 1, 1 and the tier mix).
             reach_km: Largest distance at which two places interact, km; parent links are
                 kept whatever their length.
+            n_sectors: Sectors the run's pair x sector arrays will have, for the memory
+                check made before the pairs are built (`check_pair_memory`).
 
         Raises:
-            ParameterError: naming the place and attribute that is missing or impossible.
+            ParameterError: naming the place and attribute that is missing or impossible, or
+                the estimated size of the pair arrays when they would not fit in memory.
         """
         self.graph = graph
         self.names: list[str] = [str(n) for n in graph.nodes]
@@ -326,6 +413,10 @@ class PlaceNetwork:
         self.root = ancestors[:, 0]
         self.distance_to_root_km = great_circle_km(self.lat, self.lon, self.lat[self.root],
                                                    self.lon[self.root])
+        if reach_km > 0:
+            links = 2 * int((parent >= 0).sum())
+            check_pair_memory(n, count_pairs_within(self.lat, self.lon, reach_km) + links, n_sectors,
+                              reach_km)
         self.pairs = self._pairs_within(reach_km)
         self.children_offsets, self.children = self._children()
 
@@ -336,10 +427,8 @@ class PlaceNetwork:
 
     def _pairs_within(self, reach_km: float) -> PlacePairs:
         """Finds directed pairs of distinct places within reach_km, plus all parent links."""
-        lat, lon = np.radians(self.lat), np.radians(self.lon)
-        xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-        chord = 2 * np.sin(min(reach_km / EARTH_RADIUS_KM, np.pi) / 2)
-        close = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
+        close = cKDTree(_unit_vectors(self.lat, self.lon)).query_pairs(_chord(reach_km),
+                                                                      output_type="ndarray")
         child = np.flatnonzero(self.parent >= 0)
         links = np.column_stack([child, self.parent[child]])
         both = np.concatenate([close, links]) if len(close) else links

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chainweave.cli import did_you_mean
+from chainweave.arguments import override_path
 from chainweave.errors import ParameterError
 from chainweave.parameters import ModelParams
 
@@ -25,13 +26,14 @@ if TYPE_CHECKING:
 def parse_override(text: str) -> tuple[str, object]:
     """Returns (dotted path, value) from ``name=value``; the value is a number if it reads as one.
 
-    A name without a dot is a model parameter: ``n_firms`` becomes ``params.n_firms``. A value
+    A name without a dot is a model parameter (``n_firms`` becomes ``params.n_firms``) unless it
+    is one of the scenario's own fields (``horizon``, ``seed``; `override_path`). A value
     with commas or in parentheses is a tuple of numbers.
     """
     if "=" not in text:
         raise ParameterError("--set", text, "name=value, e.g. rd_subsidy_share=0.1")
     name, raw = (s.strip() for s in text.split("=", 1))
-    path = name if "." in name else f"params.{name}"
+    path = override_path(name)
     if path.startswith("params.") and path.removeprefix("params.") not in ModelParams.__dataclass_fields__:
         short = path.removeprefix("params.")
         raise ParameterError("--set", name, "a model parameter (a ModelParams field)"

@@ -341,6 +341,7 @@ class ModelParams:
     )
 
     def __post_init__(self) -> None:
+        _make_counts_whole_and_values_finite(self)
         for f in dataclasses.fields(self):
             lo, hi = f.metadata["range"]
             value = getattr(self, f.name)
@@ -373,6 +374,35 @@ class ModelParams:
             if name not in names:
                 raise ParameterError(name, changes[name], "a ModelParams field name")
         return dataclasses.replace(self, **changes)
+
+
+def _make_counts_whole_and_values_finite(params: ModelParams) -> None:
+    """Checks that every number is finite and every count whole; stores counts as ints.
+
+    Infinity is accepted only where it is the field's default ("no limit", as for
+    ``emission_standard``); NaN never. A count is a field annotated ``int`` or a tuple of
+    ints (``n_firms``, ``institutes_per_tier``); a whole float given for one (``1.0e3`` in a
+    YAML file) is stored as the int it equals.
+
+    Raises:
+        ParameterError: naming the field, for a non-finite number or a fractional count.
+    """
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        items = value if isinstance(value, tuple) else (value,)
+        defaults = f.default if isinstance(f.default, tuple) else (f.default,)
+        numbers = [v for v in items if isinstance(v, int | float | np.number) and not isinstance(v, bool)]
+        if any(math.isnan(v) or (math.isinf(v) and v not in defaults) for v in numbers):
+            raise ParameterError(f.name, value, "finite numbers" if isinstance(value, tuple) else
+                                 "a finite number")
+        is_count = str(f.type) in ("int", "<class 'int'>", "tuple[int, int, int]")
+        if not is_count or len(numbers) != len(items):
+            continue  # wrong types are reported by the range check
+        if any(v != int(v) for v in numbers):
+            expected = "whole numbers" if isinstance(value, tuple) else "a whole number"
+            raise ParameterError(f.name, value, expected)
+        whole = tuple(int(v) for v in items)
+        object.__setattr__(params, f.name, whole if isinstance(value, tuple) else whole[0])
 
 
 POLICY_SHARES: tuple[str, ...] = (

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 
+from chainweave.arguments import seed_value, whole_number
 from chainweave.cli import DEFAULT_SCENARIO
 from chainweave.errors import ParameterError
+from chainweave.outputs import check_output_folder
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -20,6 +22,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for fmt in formats:
         if fmt not in ("png", "svg", "pdf"):
             raise ParameterError("--formats", args.formats, "png, svg and/or pdf, comma-separated")
+    if args.out is not None:
+        check_output_folder(args.out, subfolders=())
     from chainweave.figures.results import plot_results
 
     written = plot_results(args.results_dir, args.out, animate=args.animate, formats=formats)
@@ -49,8 +53,9 @@ def dashboard_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the arguments of ``dashboard``: --scenario, --seed, --port, --host, --open."""
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO,
                         help=f"scenario the page opens with (default {DEFAULT_SCENARIO})")
-    parser.add_argument("--seed", type=int, default=1, help="seed the page opens with (default 1)")
-    parser.add_argument("--port", type=int, default=8765, help="port on localhost (default 8765)")
+    parser.add_argument("--seed", type=seed_value, default=1, help="seed the page opens with (default 1)")
+    parser.add_argument("--port", type=whole_number(1, 65535), default=8765,
+                        help="port on localhost (default 8765)")
     parser.add_argument("--host", default="localhost", help="interface to listen on (default localhost)")
     parser.add_argument("--open", action="store_true", help="open the page in the default browser")
 

@@ -24,6 +24,7 @@ from chainweave.figures.hierarchy import hierarchy_map
 from chainweave.figures.specialization import specialization_heatmap
 from chainweave.figures.spillover import radiation_curve, spillover_by_tier
 from chainweave.figures.style import CHAINS, save_figure
+from chainweave.outputs import output_subfolder
 from chainweave.results import MANIFEST, read_results
 
 KINDS: tuple[str, ...] = ("run", "comparison", "sweep")
@@ -114,7 +115,7 @@ def plot_results(folder: str | Path, out: str | Path | None = None, animate: boo
     """
     tables, manifest = read_result_folder(folder)
     kind = manifest.get("kind", "run")
-    target = Path(out) if out is not None else Path(folder) / "figures"
+    target = Path(out) if out is not None else output_subfolder(folder, "figures")
     if kind == "sweep":
         from chainweave.figures.sweep import plot_sweep
 

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from chainweave.errors import ParameterError
 from chainweave.figures.style import save_figure, styled
+from chainweave.outputs import output_subfolder
 from chainweave.results import MANIFEST, read_results
 
 S1_COLOUR = "#0072B2"
@@ -166,8 +167,10 @@ def plot_sweep(result_dir: str | Path, out: str | Path | None = None,
     tables, manifest = read_results(folder)
     if manifest.get("kind") != "sweep" or "runs" not in tables:
         raise ParameterError("RESULTS_DIR", str(folder), "a sweep folder (manifest kind sweep, runs table)")
-    target = Path(out) if out is not None else folder / "figures"
+    target = Path(out) if out is not None else output_subfolder(folder, "figures")
     runs, method = tables["runs"], manifest["method"]
+    if "status" in runs:  # failed runs have no outputs to draw
+        runs = runs[runs["status"] == "ok"]
     columns = [p["column"] for p in manifest["parameters"]]
     labels = [_label(c, manifest) for c in columns]
     written: list[Path] = []
@@ -181,6 +184,8 @@ def plot_sweep(result_dir: str | Path, out: str | Path | None = None,
         for output in manifest["outputs"]:
             save(f"indices_{output}", ranked_indices(indices, output, method, level))
         save("indices_heatmap", indices_heatmap(indices, method))
+    if runs.empty:  # every run failed: no outputs to draw
+        return written
     varied = [c for c in columns if runs[c].nunique() > 1]
     if method == "grid" and len(varied) >= 2:
         for output in manifest["outputs"]:

@@ -26,12 +26,22 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from chainweave.arguments import MAX_SEED
 from chainweave.errors import ParameterError
 from chainweave.measurement import IndexSystem, resolve_systems
 from chainweave.measurement.tables import fit_systems as fit_on_baseline
 from chainweave.measurement.tables import score_tables
 from chainweave.model import ClusterModel
-from chainweave.network import PlaceNetwork, Tier, synthetic_cluster
+from chainweave.network import (
+    MEMORY_SHARE,
+    PlaceNetwork,
+    Tier,
+    available_memory_bytes,
+    check_pair_memory,
+    count_pairs_within,
+    interaction_reach_km,
+    synthetic_cluster,
+)
 from chainweave.parameters import IndustryClass, ModelParams, SectorTable, Stage, default_sectors
 from chainweave.scenarios.national import national_cluster
 from chainweave.scenarios.places import PLACE_TABLES, place_graph, place_table
@@ -41,6 +51,8 @@ from chainweave.yaml_files import read_yaml_mapping
 
 BUNDLED = resources.files("chainweave.scenarios") / "bundled"
 """Folder of the bundled scenario files."""
+FIRM_BYTES = 420
+"""Peak memory of a run per step-0 firm, bytes (412 B measured at 1 M firms, docs/performance.md)."""
 
 
 def list_scenarios() -> list[str]:
@@ -270,10 +282,33 @@ class Scenario:
             for sector in policy.sectors or ():
                 if sector not in names:
                     raise ParameterError(f"{where}.sectors", sector, f"a sector ({', '.join(sorted(names))})")
+            if not _activate(policy, net).targets.any():
+                raise ParameterError(f"{where}.targets", policy.targets.model_dump(exclude_defaults=True),
+                                     "targets that select at least one place (tiers, places and "
+                                     "jurisdictions must overlap)")
         try:
             self._government_mix_check()
+            self._size_check()
         except ParameterError as err:
             raise ParameterError(f"{self.source}: {err.field}", err.value, err.expected) from None
+
+    def _size_check(self) -> None:
+        """Checks that a run's firm table and place pairs fit in the memory free now.
+
+        The place pairs are checked as the model's network checks them
+        (`chainweave.network.check_pair_memory`); the firm table at `FIRM_BYTES` per step-0 firm.
+        """
+        net, prm = self.network, self.params
+        usable = MEMORY_SHARE * available_memory_bytes()
+        need = prm.n_firms * FIRM_BYTES
+        if need > usable:
+            raise ParameterError("params.n_firms", prm.n_firms,
+                                 f"at most {int(usable / FIRM_BYTES):,} firms (about {need / 1e9:,.1f} GB "
+                                 f"at {FIRM_BYTES} B per firm; {MEMORY_SHARE:.0%} of the memory free now "
+                                 f"is {usable / 1e9:,.1f} GB)")
+        reach = interaction_reach_km(prm.kernel_decay_km, prm.kernel_cutoff, prm.trade_decay_km)
+        pairs = count_pairs_within(net.lat, net.lon, reach) + 2 * int((net.parent >= 0).sum())
+        check_pair_memory(net.n, pairs, self.sectors.n, reach)
 
     def _government_mix_check(self) -> None:
         baseline = {name: getattr(self.params, name) for name in
@@ -399,6 +434,8 @@ class Scenario:
         steps = self.horizon if steps is None else steps
         if not isinstance(steps, int | np.integer) or steps < 0:
             raise ParameterError("steps", steps, "a whole number >= 0")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+            raise ParameterError("seed", seed, "a whole number in [0, 2**63 - 1]")
         model = self.build_model(seed=seed, record_flows=record_flows, steps=steps)
         model.run(steps)
         tables = model.tables()

@@ -9,6 +9,7 @@ the defaults (or from the scenario it ``extends``). Checks that need the places 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -21,10 +22,28 @@ TierName = Literal["core", "secondary", "county"]
 ResourceName = Literal["none", "growing", "mature", "declining", "regenerating"]
 
 
-class _Section(BaseModel):
-    """A section of a scenario file: unknown keys are errors, types are not coerced."""
+MAX_PLACES = 100_000
+"""Most places a scenario may have (a synthetic cluster's cores x secondary x counties included)."""
+MAX_POPULATION = 1e9
+"""Largest population of one place, persons (the largest cities hold a few tens of millions)."""
+MAX_AREA_KM2 = 2e7
+"""Largest land area of one place, km2 (Russia is 1.7e7)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+class _Section(BaseModel):
+    """A section of a scenario file: unknown keys are errors, types are not coerced, numbers finite."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+def _repeated(names: list[str]) -> str | None:
+    """Returns the first name that occurs twice, None if all are distinct."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 class SyntheticSpec(_Section):
@@ -33,7 +52,15 @@ class SyntheticSpec(_Section):
     n_cores: int = Field(1, ge=1, le=100)
     n_secondary: int = Field(4, ge=0, le=500)
     n_counties: int = Field(6, ge=0, le=500)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+
+    @model_validator(mode="after")
+    def _bounded_size(self) -> SyntheticSpec:
+        n = self.n_cores * (1 + self.n_secondary * (1 + self.n_counties))
+        if n > MAX_PLACES:
+            raise ValueError(f"n_cores: got {self.n_cores} x (1 + {self.n_secondary} x (1 + "
+                             f"{self.n_counties})) = {n:,} places; expected at most {MAX_PLACES:,}")
+        return self
 
 
 class SyntheticPlaces(_Section):
@@ -48,8 +75,8 @@ class PlaceRow(_Section):
     name: str = Field(min_length=1)
     tier: TierName
     parent: str | None = None
-    population: float = Field(gt=0)
-    area_km2: float = Field(gt=0)
+    population: float = Field(gt=0, le=MAX_POPULATION)
+    area_km2: float = Field(gt=0, le=MAX_AREA_KM2)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     urban_share: float = Field(0.5, ge=0, le=1)
@@ -64,8 +91,8 @@ class PlaceOverride(_Section):
 
     tier: TierName | None = None
     parent: str | None = None
-    population: float | None = Field(None, gt=0)
-    area_km2: float | None = Field(None, gt=0)
+    population: float | None = Field(None, gt=0, le=MAX_POPULATION)
+    area_km2: float | None = Field(None, gt=0, le=MAX_AREA_KM2)
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     urban_share: float | None = Field(None, ge=0, le=1)
@@ -99,6 +126,18 @@ class SectorSpec(_Section):
     base_productivity: list[float]
     rd_share: list[float]
     tier_mix: list[list[float]]
+
+    @field_validator("names")
+    @classmethod
+    def _distinct_names(cls, names: list[str]) -> list[str]:
+        twice = _repeated(names)
+        if twice is not None:
+            raise ValueError(f"got {twice!r} twice; expected distinct sector names")
+        bad = [n for n in names if not n.isidentifier()]
+        if bad:
+            raise ValueError(f"got {bad[0]!r}; expected sector names that are identifiers "
+                             "(letters, digits, _)")
+        return names
 
 
 class GovernmentMix(_Section):
@@ -136,7 +175,7 @@ class PolicyUse(_Section):
     ramp: int = Field(0, ge=0, le=1000)
     targets: Targets = Targets()
     params: dict[str, float] = {}
-    sectors: list[str] | None = None
+    sectors: list[str] | None = Field(None, min_length=1)
 
     @field_validator("policy")
     @classmethod
@@ -214,10 +253,36 @@ class ScenarioSpec(_Section):
     @field_validator("policies")
     @classmethod
     def _unique_labels(cls, policies: list[PolicyUse]) -> list[PolicyUse]:
-        names = [p.name for p in policies]
-        if len(set(names)) != len(names):
-            raise ValueError("policies with distinct labels (give 'label' to use one policy twice)")
+        twice = _repeated([p.name for p in policies])
+        if twice is not None:
+            raise ValueError(f"got {twice!r} twice; expected policies with distinct labels (give 'label' "
+                             "to use one policy twice)")
         return policies
+
+    @field_validator("places")
+    @classmethod
+    def _places_listed_once(cls, places: str | SyntheticPlaces | list[PlaceRow]
+                            ) -> str | SyntheticPlaces | list[PlaceRow]:
+        if isinstance(places, list):
+            if not places:
+                raise ValueError("got []; expected at least one place")
+            if len(places) > MAX_PLACES:
+                raise ValueError(f"got {len(places):,} places; expected at most {MAX_PLACES:,}")
+            twice = _repeated([p.name for p in places])
+            if twice is not None:
+                raise ValueError(f"got {twice!r} twice; expected distinct place names")
+        return places
+
+    @model_validator(mode="after")
+    def _policies_act_within_horizon(self) -> ScenarioSpec:
+        uses = [(f"policies[{i}]", p) for i, p in enumerate(self.policies)]
+        uses += [(f"compare.variants[{i}].policies[{j}]", p) for i, v in enumerate(self.compare.variants)
+                 if isinstance(v, Variant) for j, p in enumerate(v.policies)]
+        for where, use in uses:
+            if use.start >= max(self.horizon, 1):
+                raise ValueError(f"{where}.start: got {use.start}; expected a start year before the "
+                                 f"horizon ({self.horizon} years), or the policy never acts")
+        return self
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -252,9 +317,9 @@ def validate_spec(data: dict[str, Any], source: str) -> ScenarioSpec:
         for words, sign in (("greater than or equal to ", ">= "), ("less than or equal to ", "<= "),
                             ("greater than ", "> "), ("less than ", "< ")):
             message = message.replace(words, sign)
-        if message.startswith("params.") or message.startswith("sectors:"):
-            key, _, rest = message.partition(": ")
-            path, message = f"{path}.{key}", rest
+        key, _, rest = message.partition(": ")
+        if rest.startswith("got ") and re.fullmatch(r"[\w.\[\]]+", key):  # a field inside this one
+            path, message = f"{path}.{key}" if path else key, rest
         if message.startswith("got "):
             got, _, expected = message.partition("; expected ")
             raise ParameterError(f"{source}: {path}", _Raw(got[4:]), expected) from None

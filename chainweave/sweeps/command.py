@@ -3,7 +3,8 @@
 ``python run.py sweep SPEC.yaml [--workers N | --scheduler ADDRESS] [--out DIR]`` runs (or
 resumes) the sweep of a file, prints its indices and draws its figures; a bad file, base,
 design, folder or scheduler ends in one line and exit code 2 before any run; Ctrl-C stores the
-finished runs and says how to resume.
+finished runs and says how to resume. Runs that failed are listed in one warning line at the
+end (the sweep still finishes, exit code 0), with what became of the indices.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import argparse
 import os
 import sys
 from typing import TYPE_CHECKING
+
+from chainweave.arguments import seed_value, whole_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +38,7 @@ def format_indices(indices: pd.DataFrame, method: str, top: int = 5) -> str:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Runs or resumes a sweep file; prints its indices; writes tables and figures."""
-    from chainweave.sweeps.runner import SweepInterrupted, sweep
+    from chainweave.sweeps.runner import SweepInterrupted, failure_summary, sweep
 
     try:
         result = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, out=args.out,
@@ -53,6 +56,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         from chainweave.figures.sweep import plot_sweep
 
         figures = plot_sweep(result.folder)
+    for line in failure_summary(result):
+        print(f"run.py: warning: {line}", file=sys.stderr)
     resumed = f", {m['runs_resumed']} of them stored before" if m["runs_resumed"] else ""
     print(f"\nsweep {m['name']}: {m['method']} design, {m['points']} points x {m['replications']} "
           f"replications = {m['runs']} runs{resumed}; {m['runs_this_session']} runs in "
@@ -64,14 +69,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def sweep_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the arguments of ``sweep``: the file, --workers or --scheduler, --out, --seed."""
     parser.add_argument("spec", metavar="SPEC.yaml", help="sweep file (see chainweave/scenarios/sweeps/)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    parser.add_argument("--workers", type=whole_number(1, 1024), default=min(2, os.cpu_count() or 1),
                         help="local processes (default: up to 2; 1 runs in this process)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run on the Dask cluster of this scheduler, e.g. tcp://host:8786")
     parser.add_argument("--out", default=None,
                         help="output folder (default: the file's results, or results/<name>); "
                              "a folder holding this sweep unfinished is resumed")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the sweep (default: the file's)")
+    parser.add_argument("--seed", type=seed_value, default=None,
+                        help="seed of the sweep (default: the file's)")
     parser.add_argument("--no-figures", action="store_true",
                         help="write tables only (figures: run.py plot DIR)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

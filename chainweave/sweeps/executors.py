@@ -12,7 +12,9 @@
   (`MALLOC_ADVICE`).
 
 Every executor evaluates the same runs with the same seeds (the seeds travel with the runs),
-so results do not depend on the executor, its size or the order runs finish in.
+so results do not depend on the executor, its size or the order runs finish in. A run that
+raises is not the end of its chunk or of the sweep: `evaluate_runs` returns its error as one
+line (`error_line`) in place of its outputs, and the sweep records it.
 """
 
 from __future__ import annotations
@@ -37,13 +39,33 @@ if TYPE_CHECKING:
 
 RunTask = tuple[int, dict[str, float], int]
 """One run to evaluate: (run id, {parameter path: value}, seed)."""
-RunResult = tuple[int, dict[str, float]]
-"""One evaluated run: (run id, {output column: value})."""
+RunResult = tuple[int, dict[str, float], str]
+"""One evaluated run: (run id, {output column: value}, error line; "" for a run that finished)."""
+
+MAX_ERROR_CHARS = 300
+"""Longest error line stored for a failed run."""
+
+
+def error_line(err: BaseException) -> str:
+    """Returns an exception as one line: its type and the first line of its message, shortened."""
+    message = str(err).strip().splitlines()
+    text = f"{type(err).__name__}: {message[0]}" if message else type(err).__name__
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 3] + "..."
 
 
 def evaluate_runs(target: Target, runs: Sequence[RunTask]) -> list[RunResult]:
-    """Returns the outputs of each run of a chunk (what every executor calls in its workers)."""
-    return [(run_id, target.evaluate(values, seed)) for run_id, values, seed in runs]
+    """Returns the outputs of each run of a chunk (what every executor calls in its workers).
+
+    A run that raises (any `Exception`; Ctrl-C still stops the sweep) gets no outputs and
+    its error line.
+    """
+    results: list[RunResult] = []
+    for run_id, values, seed in runs:
+        try:
+            results.append((run_id, target.evaluate(values, seed), ""))
+        except Exception as err:  # noqa: BLE001 - one failing run must not end the sweep
+            results.append((run_id, {}, error_line(err)))
+    return results
 
 
 class RunExecutor(Protocol):

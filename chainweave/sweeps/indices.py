@@ -9,6 +9,11 @@ With replications, each design point's output is the mean over its replicates (s
 are of the expected output; the replicate spread is in the runs table). Grids and Latin
 hypercubes have no indices here: their figures are response surfaces and scatter plots.
 
+Runs that failed (``status`` other than ``ok``) are left out by `indices_of_finished_runs`:
+a point's mean is over its finished replicates; Morris indices use the trajectories whose
+every point has one; Sobol' indices, whose estimators pair every point with others, are not
+computed when any point has none.
+
 References:
     Morris (1991), Technometrics 33(2); Campolongo, Cariboni and Saltelli (2007), Environ.
     Model. Softw. 22 (mu*). Saltelli et al. (2010), Comput. Phys. Commun. 181(2), 259-270
@@ -17,6 +22,7 @@ References:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -110,6 +116,47 @@ def sensitivity_indices(design: Design, runs: pd.DataFrame, outputs: Sequence[st
     if design.method == "sobol":
         return sobol_indices(design, runs, outputs, conf_level)
     return None
+
+
+def indices_of_finished_runs(design: Design, runs: pd.DataFrame, outputs: Sequence[str],
+                             conf_level: float = 0.95) -> tuple[pd.DataFrame | None, str]:
+    """Returns the indices from the runs that finished, and a note on what was left out ("" if none).
+
+    Args:
+        design: The sweep's design.
+        runs: The runs table, with its ``status`` column (``ok`` for a finished run).
+        outputs: Output columns to analyse.
+        conf_level: Level of the bootstrap intervals, in (0, 1).
+
+    Returns:
+        (indices or None, note): None for grids and hypercubes, and for a Sobol' design with a
+        point that has no finished run (the note says why).
+    """
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    failed = len(runs) - len(ok)
+    if failed == 0 or design.method not in ("morris", "sobol"):
+        return sensitivity_indices(design, ok, outputs, conf_level), ""
+    covered = np.zeros(design.n_points, bool)
+    covered[ok["point"].to_numpy()] = True
+    missing = int((~covered).sum())
+    if design.method == "sobol":
+        if missing:
+            return None, (f"Sobol' indices not computed: {missing} of {design.n_points} design points "
+                          "have no finished run, and every point is needed")
+        return sobol_indices(design, ok, outputs, conf_level), (
+            f"Sobol' indices from the finished runs: {failed} failed runs left out of their points' means")
+    width = len(design.columns) + 1
+    whole = covered.reshape(-1, width).all(axis=1)
+    if whole.sum() < 2:
+        return None, (f"Morris indices not computed: {int(whole.sum())} of {len(whole)} trajectories have "
+                      "a finished run at every point (at least 2 are needed)")
+    keep = np.repeat(whole, width)
+    renumber = np.cumsum(keep) - 1
+    subset = dataclasses.replace(design, points=design.points[keep])
+    kept = ok[keep[ok["point"].to_numpy()]].assign(point=lambda t: renumber[t["point"].to_numpy()])
+    return morris_indices(subset, kept, outputs, conf_level), (
+        f"Morris indices from {int(whole.sum())} of {len(whole)} trajectories: {failed} failed runs, "
+        f"{int((~whole).sum())} trajectories left out")
 
 
 def _nan_rows(output: str, design: Design, width: int) -> list[tuple[object, ...]]:

@@ -6,11 +6,16 @@ is written until then. Runs go to the executor in chunks; finished runs are writ
 as Parquet part files (`chainweave.sweeps.store`), at least every `FLUSH_SECONDS`; an interrupted
 sweep started again runs only the runs not stored. When every run is stored, the runs table
 (one row per run id), the indices and the manifest are written (`chainweave.results`).
+
+A run that raises or gives an output that is not a finite number is stored with ``status``
+``failed`` and its error line, and the sweep goes on; the indices use the runs that finished
+(`chainweave.sweeps.indices.indices_of_finished_runs`), and `failure_summary` says what failed.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,13 +31,15 @@ from chainweave.errors import ParameterError
 from chainweave.results import write_results
 from chainweave.sweeps.designs import Design, build_design
 from chainweave.sweeps.executors import InProcess, RunExecutor, RunResult, RunTask, make_executor
-from chainweave.sweeps.indices import sensitivity_indices
+from chainweave.sweeps.indices import indices_of_finished_runs
 from chainweave.sweeps.spec import SweepSpec, load_sweep
 from chainweave.sweeps.store import RunStore
 from chainweave.sweeps.targets import Target, prepare_target
 
 FLUSH_SECONDS = 10.0
 """Longest time finished runs wait in memory before they are written (s)."""
+MAX_LISTED_FAILURES = 20
+"""Run ids of failed runs the manifest lists (all are in the runs table)."""
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -55,7 +62,8 @@ class SweepResult:
 
     Attributes:
         runs: One row per run, sorted by ``run_id``: point, replicate, seed, the parameter
-            values (one column each) and the outputs.
+            values (one column each), the outputs (NaN for a failed run), ``status`` (``ok`` or
+            ``failed``) and ``error`` (one line for a failed run, "" otherwise).
         indices: Morris or Sobol' indices per output and parameter; None for grids and hypercubes.
         manifest: The spec, the resolved base, the design, versions, executor and timings.
         folder: Where it was written.
@@ -83,15 +91,32 @@ def _task(design: Design, run_id: int) -> RunTask:
     return run_id, design.point_values(point), seed
 
 
+def _outputs_or_error(values: Mapping[str, Any], outputs: tuple[str, ...]) -> tuple[dict[str, float], str]:
+    """Returns a run's outputs as floats and "", or NaNs and why they are unusable."""
+    found: dict[str, float] = {}
+    for column in outputs:
+        try:
+            found[column] = float(values[column])
+        except KeyError:
+            return dict.fromkeys(outputs, math.nan), f"no output {column}"
+        except (TypeError, ValueError):
+            return dict.fromkeys(outputs, math.nan), f"output {column} is not a number ({values[column]!r})"
+        if not math.isfinite(found[column]):
+            return dict.fromkeys(outputs, math.nan), f"output {column} is {found[column]} (not finite)"
+    return found, ""
+
+
 def _rows(design: Design, results: list[RunResult], outputs: tuple[str, ...]) -> pd.DataFrame:
-    """Returns finished runs as rows of the runs table."""
+    """Returns evaluated runs as rows of the runs table (failed runs: NaN outputs, status, error)."""
     rows = []
-    for run_id, values in results:
+    for run_id, values, error in results:
         point, replicate, seed = design.run(run_id)
         params = design.point_values(point)
+        found, problem = (dict.fromkeys(outputs, math.nan), error) if error else \
+            _outputs_or_error(values, outputs)
         rows.append({"run_id": run_id, "point": point, "replicate": replicate, "seed": seed,
                      **{c: params[p] for c, p in zip(design.columns, design.paths, strict=True)},
-                     **{c: float(values[c]) for c in outputs}})
+                     **found, "status": "failed" if problem else "ok", "error": problem})
     table = pd.DataFrame(rows)
     for column in ("run_id", "point", "replicate", "seed"):
         table[column] = table[column].astype(np.int64)
@@ -143,7 +168,7 @@ def sweep(
     batch = spec.batch_size if batch_size is None else batch_size
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ParameterError("batch_size", batch, "a whole number >= 1")
-    out_dir = Path(out) if out is not None else spec.results_dir
+    out_dir = Path(out) if out is not None else spec.results_folder(folder)
     store = RunStore(out_dir, spec.fingerprint(prepared.description))
     store.check()
     runner = make_executor(executor, workers, scheduler, retries)
@@ -151,6 +176,8 @@ def sweep(
         store.open({"name": spec.name, "source": source, "spec": spec.model_dump(mode="json"),
                     "base": prepared.description, "runs": design.n_runs})
         done = store.done()
+        for note in store.notes:
+            print(f"warning: {note}", file=sys.stderr)
         todo = [run_id for run_id in range(design.n_runs) if run_id not in done]
         # Chunks: about 8 per worker for load balance, no larger than a batch; 1 run in-process.
         size = 1 if isinstance(runner, InProcess) else min(batch, math.ceil(len(todo) / (8 * runner.workers)))
@@ -167,7 +194,8 @@ def sweep(
     runs = store.read()
     if len(runs) != design.n_runs:
         raise RuntimeError(f"{out_dir} holds {len(runs)} of {design.n_runs} runs after the sweep")
-    indices = sensitivity_indices(design, runs, prepared.columns, spec.design.conf_level)
+    failed = runs.loc[runs["status"] != "ok", "run_id"].tolist()
+    indices, indices_note = indices_of_finished_runs(design, runs, prepared.columns, spec.design.conf_level)
     manifest = {
         "kind": "sweep", "chainweave_version": __version__, "numpy_version": np.__version__,
         "name": spec.name, "description": spec.description, "source": source,
@@ -180,11 +208,29 @@ def sweep(
         "seed": spec.seed, "conf_level": spec.design.conf_level, "salib": design.salib_settings(),
         "executor": runner.description,
         "workers": runner.workers, "compute_seconds": computing,
+        "runs_failed": len(failed), "failed_run_ids": failed[:MAX_LISTED_FAILURES],
+        "indices_note": indices_note, "parts_set_aside": [str(p) for p in store.set_aside],
         "wall_seconds": time.perf_counter() - started,
     }
     tables = {"runs": runs} | ({"indices": indices} if indices is not None else {})
     write_results(out_dir, tables, manifest)
     return SweepResult(runs, indices, manifest, out_dir)
+
+
+def failure_summary(result: SweepResult) -> list[str]:
+    """Returns one line per thing to warn about: failed runs (how many, which), the indices' note."""
+    m = result.manifest
+    lines = []
+    if m.get("runs_failed"):
+        ids = m["failed_run_ids"]
+        more = f", ... ({m['runs_failed'] - len(ids)} more)" if m["runs_failed"] > len(ids) else ""
+        listed = ", ".join(map(str, ids))
+        lines.append(f"{m['runs_failed']} of {m['runs']} runs failed (run ids {listed}{more}); "
+                     f"their parameters, seed and error are the rows with status 'failed' in "
+                     f"{result.folder / 'runs.csv'}")
+    if m.get("indices_note"):
+        lines.append(m["indices_note"])
+    return lines
 
 
 def _execute(runner: RunExecutor, target: Target, chunks: list[list[RunTask]], design: Design,

@@ -40,12 +40,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chainweave.errors import ParameterError
+from chainweave.outputs import plain_name
 from chainweave.yaml_files import read_yaml_mapping
 
 Method = Literal["grid", "lhs", "morris", "sobol"]
 """Designs: full factorial grid, Latin hypercube, Morris trajectories, Sobol'/Saltelli."""
 
-RESERVED_COLUMNS: tuple[str, ...] = ("run_id", "point", "replicate", "seed")
+RESERVED_COLUMNS: tuple[str, ...] = ("run_id", "point", "replicate", "seed", "status", "error")
 """Columns of the runs table that parameter and output names may not take."""
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -54,7 +55,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class _Section(BaseModel):
     """A section of a sweep file: unknown keys are errors, types are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class ParameterSpec(_Section):
@@ -144,7 +145,8 @@ class SweepSpec(_Section):
         replications: Runs per design point, each with its own seed, >= 1.
         seed: Seed of the design and of every run's seed, >= 0.
         outputs: Outputs of interest, at least one.
-        results: Output folder (relative to the working directory); default ``results/<name>``.
+        results: Output folder (a relative path starts from the sweep file's folder); default
+            ``results/<name>`` in the working directory.
         batch_size: Finished runs per Parquet part file written (also written every few seconds).
     """
 
@@ -173,8 +175,13 @@ class SweepSpec(_Section):
 
     @property
     def results_dir(self) -> Path:
-        """Where the results go: ``results``, or ``results/<name>``."""
+        """Where the results go: ``results``, or ``results/<name>`` (see `results_folder`)."""
         return Path(self.results) if self.results else Path("results") / self.name
+
+    def results_folder(self, folder: Path | None) -> Path:
+        """Returns where the results go, a relative ``results`` taken from ``folder`` (the file's)."""
+        path = self.results_dir
+        return folder / path if self.results and folder is not None and not path.is_absolute() else path
 
     def fingerprint(self, base: Mapping[str, Any]) -> str:
         """Returns a hash of everything that decides the runs' values (not where they go).
@@ -194,6 +201,10 @@ def check_spec(spec: SweepSpec, source: str) -> None:
     Raises:
         ParameterError: naming ``source`` and the field path.
     """
+    plain_name(spec.name, f"{source}: name")
+    if spec.results is not None and not spec.results.strip():
+        raise ParameterError(f"{source}: results", spec.results,
+                             "a folder name (leave results out for results/<name>)")
     method = spec.design.method
     for i, p in enumerate(spec.parameters):
         where = f"{source}: parameters[{i}]"

@@ -13,7 +13,14 @@ readers skip) and renamed into place, so a part file is whole or absent whatever
 process. A restarted sweep reads the parts, skips the run ids they hold and writes only new
 ones; reading drops any repeated run id (two parts could hold one only if two processes wrote
 at once, which the folder's lock prevents), so the runs table has each run exactly once.
-A folder holding another sweep (another fingerprint) or something else is refused.
+A folder holding another sweep (another fingerprint) or something else is refused, and so is
+one whose ``parts`` is a symlink: nothing is written or deleted through one.
+
+A part file that cannot be read whole (truncated, empty, not Parquet, without ``run_id``)
+is found when the store is opened again: it is set aside, renamed ``<name>.damaged``
+(never deleted), with one line in `RunStore.notes`, and its runs count as not done, so they
+are run again. Runs that failed are stored like the others, with ``status`` ``failed`` and
+their error; a part written before the ``status`` column existed reads as ``ok``.
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chainweave.errors import ParameterError
+from chainweave.outputs import check_output_folder
 from chainweave.results import atomic_write_bytes, atomic_write_table
 
 SPEC_FILE = "sweep.json"
@@ -37,6 +46,8 @@ PARTS = "parts"
 """Folder of the part files."""
 LOCK = ".sweep.lock"
 """Lock file: one process writes a sweep folder at a time."""
+DAMAGED = ".damaged"
+"""Suffix added to the name of a part file that cannot be read."""
 
 
 class RunStore:
@@ -52,6 +63,8 @@ class RunStore:
         self.folder = Path(folder)
         self.fingerprint = fingerprint
         self._lock: int | None = None
+        self.set_aside: list[Path] = []
+        self.notes: list[str] = []
 
     @property
     def parts(self) -> Path:
@@ -62,12 +75,12 @@ class RunStore:
         """Checks, writing nothing, that the folder is absent, empty, or holds this sweep.
 
         Raises:
-            ParameterError: if it is a file, holds another sweep, or holds something else.
+            ParameterError: if it is a file, cannot be written, has a symlinked or file
+                ``parts``, holds another sweep, or holds something else.
         """
+        check_output_folder(self.folder, "out")
         if not self.folder.exists():
             return
-        if not self.folder.is_dir():
-            raise ParameterError("out", str(self.folder), "a folder for the sweep's results (this is a file)")
         record = self.folder / SPEC_FILE
         if record.is_file():
             try:
@@ -94,7 +107,11 @@ class RunStore:
         """
         self.check()
         self.parts.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as err:
+            raise ParameterError("out", str(self.folder), f"a folder whose {LOCK} is a plain file "
+                                 f"({err.strerror})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -121,11 +138,26 @@ class RunStore:
         return sorted(self.parts.glob("part-*.parquet")) if self.parts.is_dir() else []
 
     def done(self) -> set[int]:
-        """Returns the run ids already stored."""
+        """Returns the run ids already stored; sets aside part files that cannot be read whole."""
         ids: set[int] = set()
         for path in self.part_files():
-            ids.update(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
+            try:
+                table = pq.read_table(path)
+                held = table.column("run_id").to_pylist()
+            except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+                self._set_aside(path, err)
+                continue
+            ids.update(held)
         return ids
+
+    def _set_aside(self, path: Path, err: BaseException) -> None:
+        """Renames a damaged part file out of the dataset (keeping it) and notes it."""
+        aside = path.with_name(path.name + DAMAGED)
+        os.replace(path, aside)
+        self.set_aside.append(aside)
+        reason = " ".join(str(err).split()).split(". ")[0][:160] or "unreadable"
+        self.notes.append(f"part file {path} cannot be read ({type(err).__name__}: {reason}); set aside "
+                          f"as {aside.name}, its runs will be run again")
 
     def append(self, rows: pd.DataFrame) -> Path:
         """Writes a batch of finished runs as a new part file (atomically); returns its path."""
@@ -140,5 +172,9 @@ class RunStore:
         if not parts:
             return pd.DataFrame()
         runs = pd.concat(parts, ignore_index=True)
+        if "status" not in runs:
+            runs["status"], runs["error"] = "ok", ""
+        runs["status"] = runs["status"].fillna("ok")
+        runs["error"] = runs["error"].fillna("")
         runs = runs.drop_duplicates("run_id", keep="first").sort_values("run_id", kind="stable")
         return runs.reset_index(drop=True)
