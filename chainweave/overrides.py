@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chainweave.cli import did_you_mean
 from chainweave.arguments import override_path
+from chainweave.cli import did_you_mean
 from chainweave.errors import ParameterError
 from chainweave.parameters import ModelParams
 

@@ -280,7 +280,7 @@ class ModelParams:
     # --- accounts, exit, entry, relocation ---------------------------------------------
     vat_rate: float = _p(0.09, 0, 0.3, "1", "tax on value added")
     profit_tax_rate: float = _p(0.25, 0, 0.5, "1", "corporate income tax")
-    exit_hazard: float = _p(0.07, 0, 0.3, "1/yr", "baseline yearly exit probability")
+    exit_hazard: float = _p(0.075, 0, 0.3, "1/yr", "baseline yearly exit probability")
     entry_rate: float = _p(
         0.08, 0, 0.3, "1/yr", "entrants per year per step-0-sized firm's worth of a cell's jobs"
     )

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from chainweave.figures.style import save_figure, styled
 from chainweave.errors import ParameterError
+from chainweave.figures.style import save_figure, styled
 from chainweave.results import MANIFEST, read_results
 
 FEASIBLE = "#0072B2"
