@@ -113,6 +113,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from chainweave.overrides import scenario_from_arguments
 
     _check_steps(args.steps, 1)
+    if args.policies is not None and not _names(args.policies):
+        raise ParameterError("--policies", args.policies, "at least one policy, comma-separated")
     scenario = scenario_from_arguments(args.scenario, args.set, compared=_names(args.policies) or None,
                                        comparing=True, systems=args.systems)
     from chainweave.outputs import check_output_folder

@@ -41,7 +41,7 @@ def test_bounds_kinds_and_whole_numbers_come_from_the_parameter_table():
     (["kernel_decay"], "did you mean kernel_decay_km"),
     (["emission_standard"], "finite bounds"),
     (["tier_productivity"], "bounds for a parameter"),
-    ([("kernel_decay_km", 0.0, 50.0)], "within [1, 100000]"),
+    ([("kernel_decay_km", 0.0, 50.0)], "within [5, 2000]"),
 ])
 def test_bad_parameters_are_one_clear_error(parameters, expected):
     with pytest.raises(ParameterError) as err:

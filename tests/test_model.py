@@ -170,10 +170,15 @@ def test_rd_subsidy_raises_the_innovation_score(baseline_runs):
 
 
 def test_lower_barriers_raise_counties_received_spillover(baseline_runs):
+    """Lower barriers raise what counties absorb from other places.
+
+    What they absorb in all (their own place included) need not rise: a worker's contacts are
+    shared between the place's own workers and those within reach (ODD 3.3.8), so opening to
+    others takes some contacts from home.
+    """
     for seed, row in zip(SEEDS, baseline_runs, strict=True):
         open_row = _final(seed, barrier_between=0.1)
         assert open_row["inflow_innovation_county"] > row["inflow_innovation_county"]
-        assert open_row["spillover_innovation_county"] > row["spillover_innovation_county"]
 
 
 def test_results_do_not_depend_on_how_many_model_firms_represent_the_cluster():

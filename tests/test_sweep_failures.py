@@ -37,12 +37,26 @@ class FailsAbove:
 
 
 def test_a_sweep_with_failing_model_runs_finishes_and_records_them(tmp_path, capsys, monkeypatch):
-    """participation_rate = 0 makes the model fail: those runs are rows with status 'failed'."""
+    """Model runs that raise are rows with status 'failed', and the sweep goes on.
+
+    The parameter domain admits no failing point, so the model is made to fail where the
+    participation rate is low (the sweep runs in this process, where the patch applies).
+    """
+    from chainweave.model import ClusterModel
+
+    real_step = ClusterModel.step
+
+    def step(model):
+        if model.params.participation_rate < 0.3:
+            raise ZeroDivisionError("model blew up\nsecond line of the message")
+        real_step(model)
+
+    monkeypatch.setattr(ClusterModel, "step", step)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tiny.yaml").write_text(TINY)
     spec = tmp_path / "failing.yaml"
     spec.write_text("name: failing\nbase: tiny.yaml\nparameters:\n"
-                    "  - {path: params.participation_rate, levels: [0.0, 0.5]}\n"
+                    "  - {path: params.participation_rate, levels: [0.25, 0.5]}\n"
                     "design: {method: grid}\nreplications: 2\noutputs: [{metric: D}]\n")
     assert main(["sweep", str(spec), "--out", "out", "--workers", "1", "--no-progress"]) == 0
     err = capsys.readouterr().err
@@ -53,7 +67,7 @@ def test_a_sweep_with_failing_model_runs_finishes_and_records_them(tmp_path, cap
     runs = pd.read_parquet(tmp_path / "out/runs.parquet")
     assert list(runs["status"]) == ["failed", "failed", "ok", "ok"]
     failed = runs[runs["status"] == "failed"]
-    assert (failed["participation_rate"] == 0.0).all() and failed["seed"].gt(0).all()
+    assert (failed["participation_rate"] == 0.25).all() and failed["seed"].gt(0).all()
     assert failed["D_final"].isna().all() and runs.loc[runs["status"] == "ok", "D_final"].notna().all()
     assert all(e and "\n" not in e for e in failed["error"])
     assert (runs.loc[runs["status"] == "ok", "error"] == "").all()

@@ -307,7 +307,12 @@ def _evaluate(problem: Problem, seeds: Sequence[int], runner: RunExecutor, param
 
 
 def evaluate_tasks(runner: RunExecutor, target: Any, tasks: list[RunTask], chunk: int) -> dict[int, dict]:
-    """Returns {task id: outputs} of runs evaluated on ``runner`` in chunks of ``chunk`` runs."""
+    """Returns {task id: outputs} of runs evaluated on ``runner`` in chunks of ``chunk`` runs.
+
+    Raises:
+        RuntimeError: naming the run and its one-line error, if a run failed (a design's
+            trials need every replication).
+    """
     size = max(1, chunk)
     if runner.workers > 1:  # at least ~4 chunks per worker, for load balance
         size = max(1, min(size, math.ceil(len(tasks) / (4 * runner.workers))))
@@ -315,5 +320,8 @@ def evaluate_tasks(runner: RunExecutor, target: Any, tasks: list[RunTask], chunk
     out: dict[int, dict] = {}
     results: list[RunResult]
     for results in runner.results(target, chunks):
-        out.update(results)
+        for run_id, outputs, error in results:
+            if error:
+                raise RuntimeError(f"run {run_id} failed: {error}")
+            out[run_id] = outputs
     return out
