@@ -209,3 +209,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 import chainweave.plot_command  # noqa: E402,F401  (registers the plot and dashboard subcommands)
 import chainweave.sweeps.command  # noqa: E402,F401  (registers the sweep subcommand)
+import chainweave.validation.command  # noqa: E402,F401  (registers the validation and calibrate subcommands)

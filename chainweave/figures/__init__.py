@@ -1,0 +1,1 @@
+"""Figures: every matplotlib drawing of the package."""
