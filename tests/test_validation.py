@@ -69,10 +69,17 @@ def test_a_known_gap_is_expected_to_fail_and_a_design_the_model_lacks_is_not_mea
     assert result.exit_code == 0
 
 
-def test_the_same_seeds_give_the_same_values_in_process_and_on_a_pool():
+def test_the_same_seeds_give_the_same_values_in_process_on_a_pool_and_on_dask():
+    from distributed import Client, LocalCluster
+
     one = run([EXIT_RATE, SUBSIDY_EFFECT], out=None, progress=False, workers=1)
     pool = run([EXIT_RATE, SUBSIDY_EFFECT], out=None, progress=False, workers=2)
     pd.testing.assert_frame_equal(one.runs, pool.runs)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client, pytest.warns(RuntimeWarning, match="MALLOC_TRIM_THRESHOLD_"):
+        dask = run([EXIT_RATE, SUBSIDY_EFFECT], out=None, progress=False, executor=client)
+    pd.testing.assert_frame_equal(one.runs, dask.runs)
+    assert dask.manifest["executor"].startswith("Dask cluster at tcp://")
 
 
 def test_the_bundled_registry_is_valid_and_names_every_issue_target():
