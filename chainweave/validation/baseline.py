@@ -53,7 +53,7 @@ def read_baseline(path: str | Path | None = None) -> pd.DataFrame:
 
 def regressions(summary: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
     """Returns the ids of targets that passed at the baseline and do not pass now."""
-    passed_before = set(baseline.index[baseline["passed"].fillna(False).astype(bool)])
+    passed_before = set(baseline.index[baseline["passed"].eq(True)])
     now = summary.set_index("id")["passed"]
     return [i for i in summary["id"] if i in passed_before and now.get(i) is not True]
 

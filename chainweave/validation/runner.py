@@ -30,6 +30,7 @@ from chainweave.validation.suite import (
     arm_runs,
     check_arm,
     evaluate_suite,
+    suite_seeds,
     summarize,
     tasks,
 )
@@ -163,7 +164,7 @@ def run(
     try:
         evaluator = SuiteEvaluator(runnable, quick)
         runs = evaluate_suite(evaluator, chunks, runner, progress) if chunks else pd.DataFrame(
-            columns=["task", "target_index", "target", "seed", "value", "note"])
+            columns=["task", "target", "seed", "value", "note"])
     finally:
         runner.close()
     summary = summarize(chosen, runs, quick, unmeasurable)
@@ -175,6 +176,7 @@ def run(
     manifest = {
         "kind": "validation", "chainweave_version": __version__, "numpy_version": np.__version__,
         "quick": quick, "seed": seed, "targets": [t.id for t in chosen],
+        "seeds": suite_seeds(seed, max((t.size(quick).seeds for t in chosen), default=0)),
         "registry": str(registry) if isinstance(registry, str | Path) else
         ("bundled" if registry is None else "(script)"),
         "tasks": int(sum(len(c) for c in chunks)), "executor": runner.description,

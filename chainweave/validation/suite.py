@@ -228,7 +228,7 @@ def evaluate_suite(evaluator: SuiteEvaluator, chunks: list[list[tuple[int, dict[
         for results in runner.results(evaluator, chunks):
             for task_id, out in results:
                 index, seed = by_id[task_id]
-                rows.append({"task": task_id, "target_index": index, "target": evaluator.targets[index].id,
+                rows.append({"task": task_id, "target": evaluator.targets[index].id,
                              "seed": seed, "value": out["value"], "note": out["note"]})
             bar.update(len(results))
     return pd.DataFrame(rows).sort_values("task", ignore_index=True)
