@@ -189,7 +189,13 @@ class SuiteEvaluator:
         """Returns {"value": the statistic, "note": why it is NaN or ""} for one target and seed."""
         values = dict(values)
         target = self.targets[int(values.pop("target"))]
-        runs = {name: self._record(run, seed) for name, run in arm_runs(target, self.quick, values).items()}
+        arms = arm_runs(target, self.quick, values)
+        try:
+            runs = {name: self._record(run, seed) for name, run in arms.items()}
+        except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError) as err:
+            # A run the engine cannot finish (e.g. at an extreme calibration trial) is a failed
+            # measurement of this target, not the end of the suite.
+            return {"value": math.nan, "note": f"the run failed: {type(err).__name__}: {err}"[:300]}
         try:
             value = float(STATISTICS[target.statistic.name](runs, **target.statistic.args))
             note = "" if math.isfinite(value) else "the model does not output what this statistic needs"
