@@ -57,6 +57,9 @@ from chainweave.yaml_files import read_yaml_mapping
 STUDY_FILE = "study.db"
 """The optuna SQLite database in a calibration folder."""
 
+MEASUREMENT_FAILED = "measurement_failed"
+"""User attribute of a trial whose moments could not all be measured."""
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -306,17 +309,17 @@ def calibrate(
     unfinished = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
     for trial in study.get_trials(deepcopy=False, states=unfinished):
         study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
-    complete = _complete(study)
-    resumed = len(complete)
+    finished = _finished(study)
+    resumed = len(finished)
     quick = spec.size == "quick"
     evaluator = SuiteEvaluator(tuple(targets), quick)
     runner = make_executor(executor, workers, scheduler)
     distributions = {p.path: _distribution(p) for p in spec.parameters}
     try:
         bar = tqdm(total=spec.trials, initial=resumed, desc=spec.name, unit="trial", disable=not progress)
-        while len(complete) < spec.trials:
-            study.sampler = optuna.samplers.TPESampler(seed=spec.seed * 100_003 + len(complete))
-            fixed = before if not complete else None
+        while len(finished) < spec.trials:
+            study.sampler = optuna.samplers.TPESampler(seed=spec.seed * 100_003 + len(finished))
+            fixed = before if not finished else None
             trial = study.ask(distributions) if fixed is None else _ask_fixed(study, distributions, fixed)
             values = {p.path: _cast(p, trial.params[p.path]) for p in spec.parameters}
             means = _simulate(evaluator, targets, quick, spec.simulation_seed, values, runner)
@@ -327,9 +330,10 @@ def calibrate(
             objective = float(sum(scores))
             if math.isfinite(objective):
                 study.tell(trial, objective)
-            else:
+            else:  # a moment could not be measured there: a finished trial without a value
+                trial.set_user_attr(MEASUREMENT_FAILED, True)
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            complete = _complete(study)
+            finished = _finished(study)
             bar.update(1)
         bar.close()
     finally:
@@ -363,6 +367,18 @@ def _complete(study: Any) -> list[Any]:
     return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
 
 
+def _finished(study: Any) -> list[Any]:
+    """Returns the trials evaluated to the end: complete, or failed because a moment was NaN.
+
+    Trials cut short by an interruption are failed too, but without the mark: they do not
+    count, so the trial is done again and the sequence of seeds stays that of a whole fit.
+    """
+    import optuna
+
+    failed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.FAIL,))
+    return _complete(study) + [t for t in failed if t.user_attrs.get(MEASUREMENT_FAILED)]
+
+
 def _simulate(evaluator: SuiteEvaluator, targets: list[TargetSpec], quick: bool, root: int,
               values: dict[str, float], runner: Any) -> dict[str, float]:
     """Returns each moment's mean over its seeds at the parameter values (NaN if not measured)."""
@@ -375,6 +391,10 @@ def _simulate(evaluator: SuiteEvaluator, targets: list[TargetSpec], quick: bool,
 def _result(spec: CalibrationSpec, study: Any, targets: list[TargetSpec], before: dict[str, float],
             folder: Path, resumed: int, executor: str, seconds: float) -> CalibrationResult:
     complete = sorted(_complete(study), key=lambda t: t.number)
+    if not complete or complete[0].params != {p.path: _cast(p, before[p.path]) for p in spec.parameters}:
+        raise ParameterError("moments", [m.target for m in spec.moments],
+                             "targets measurable at the scenario's own values (trial 0 failed; "
+                             f"see {folder / STUDY_FILE})")
     first, best = complete[0], min(complete, key=lambda t: (t.value, t.number))
     rows = []
     for number, t in enumerate(complete):
