@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from chainweave.cli import main
+from chainweave.scenarios import load_scenario
 from chainweave.validation.calibration import STUDY_FILE, calibrate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,8 @@ def test_a_calibration_killed_and_restarted_ends_as_an_uninterrupted_one(tmp_pat
     spec.write_text(yaml.safe_dump(SPEC))
     whole = calibrate(spec, out=tmp_path / "whole", progress=False)
     assert whole.objective_after <= whole.objective_before
-    assert whole.trials["params.exit_hazard"].iloc[0] == 0.02  # trial 0: the scenario's value
+    own = load_scenario("yijing_jingen").params.exit_hazard
+    assert whole.trials["params.exit_hazard"].iloc[0] == own  # trial 0: the scenario's value
 
     stopped = tmp_path / "stopped"
     command = [sys.executable, "run.py", "calibrate", str(spec), "--workers", "1", "--no-progress",
