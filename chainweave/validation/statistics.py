@@ -422,17 +422,20 @@ def specialization_of(run: RunRecord, prefecture: str, among: Sequence[str], ste
 @measure
 def top_industry_is(run: RunRecord, prefecture: str, industry: str, among: Sequence[str],
                     step: int = 0) -> float:
-    """Returns 1 when ``industry`` has the prefecture's highest relative specialization term, else 0.
+    """Returns 1 when ``industry`` is the one the prefecture is most specialised in, else 0.
 
+    Most specialised: the largest s_i^k - sbar_i^k, the signed term of the specialization
+    index (its share of the prefecture's output over its share of the others'), so an
+    industry the prefecture lacks, whose |term| may be large too, is not its specialization.
     NaN when the model has no such industry.
     """
-    from chainweave.analysis import specialization_terms
-
     if industry not in run.model.sectors.names:
         return math.nan
     out = _prefecture_output(run, among, run.step(step))
-    terms = specialization_terms(out).loc[prefecture]
-    return float(terms.idxmax() == f"output_{industry}")
+    share = out.div(out.sum(axis=1), axis=0)
+    rest = out.drop(index=prefecture).sum()
+    signed = share.loc[prefecture] - rest / rest.sum()
+    return float(signed.idxmax() == f"output_{industry}")
 
 
 @measure
