@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-DOCS = ("README.md", "docs/scenarios.md")
+DOCS = ("README.md", "docs/scenarios.md", "docs/validation.md")
 BLOCKS = [(doc, block) for doc in DOCS
           for block in re.findall(r"```python\n(.*?)```", (ROOT / doc).read_text(), flags=re.DOTALL)]
 

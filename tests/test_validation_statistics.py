@@ -1,0 +1,98 @@
+"""Worked numbers for the validation statistics, the interval over seeds and the verdicts."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainweave.validation.calibration import moment_score
+from chainweave.validation.registry import parse_targets
+from chainweave.validation.statistics import (
+    RunRecord,
+    effect_persistence,
+    growth_rate,
+    hill_estimate,
+    recovery_years,
+    type_changes,
+    type_flip_backs,
+    yearly_rate,
+)
+from chainweave.validation.suite import interval, suite_seeds, verdict
+
+
+def _record(cluster: dict, places: pd.DataFrame | None = None) -> RunRecord:
+    table = pd.DataFrame(cluster)
+    places = places if places is not None else pd.DataFrame()
+    return RunRecord({"cluster": table, "places": places}, model=None)
+
+
+def test_growth_rate_is_the_compound_yearly_rate():
+    run = _record({"step": [0, 1, 2], "value_added": [100.0, 110.0, 121.0]})
+    assert growth_rate(run) == pytest.approx(0.10)
+    with pytest.raises(ValueError, match="outside the run"):
+        growth_rate(run, end=5)
+
+
+def test_yearly_rate_divides_by_the_year_before():
+    run = _record({"step": [0, 1, 2], "firms": [100.0, 50.0, 80.0], "exits": [0.0, 10.0, 10.0]})
+    assert yearly_rate(run) == pytest.approx((10 / 100 + 10 / 50) / 2)
+
+
+def test_hill_estimate_recovers_a_pareto_exponent():
+    x = np.random.default_rng(3).pareto(1.1, 200_000) + 1.0  # Pareto with alpha 1.1, x_min 1
+    assert hill_estimate(x, top=0.05) == pytest.approx(1.1, rel=0.03)
+    assert math.isnan(hill_estimate(np.array([1.0, 2.0])))
+
+
+def test_flip_backs_count_returns_to_a_type_left_before():
+    steps = [0, 1, 2, 3, 4]
+    paths = {0: [1, 2, 1, 2, 2],  # growing -> mature -> growing -> mature: 2 returns, 3 changes
+             1: [2, 2, 3, 3, 4],  # mature -> declining -> regenerating: 0 returns, 2 changes
+             2: [0, 0, 0, 0, 0]}
+    places = pd.DataFrame([{"step": s, "place": p, "resource_type": path[s]}
+                           for p, path in paths.items() for s in steps])
+    run = _record({"step": steps}, places)
+    assert type_flip_backs(run) == 2
+    assert type_changes(run) == 5
+
+
+def test_recovery_years_and_persistence_on_hand_made_paths():
+    base = _record({"step": range(8), "employment": [90.0] * 8, "labour_supply": [100.0] * 8,
+                    "value_added": [100.0] * 8})
+    alt = _record({"step": range(8), "employment": [90, 90, 80, 85, 89.5, 90, 90, 90],
+                   "labour_supply": [100.0] * 8, "value_added": [100, 100, 110, 110, 101, 101, 100, 100]})
+    runs = {"base": base, "alt": alt}
+    # The gap exceeds 1 point at steps 2 and 3 only: back for good from step 4, 2 years after step 2.
+    assert recovery_years(runs, shock_start=2, tolerance=0.01) == 2
+    assert effect_persistence(runs, "value_added", during=[2, 3], after=[4, 5]) == pytest.approx(0.1)
+
+
+def test_interval_is_the_t_interval_of_the_mean():
+    mean, low, high = interval(np.array([1.0, 2.0, 3.0, np.nan]))
+    assert mean == 2.0
+    assert high - mean == pytest.approx(4.302653 * 1.0 / math.sqrt(3), rel=1e-6)  # t(0.975, 2) = 4.3027
+    assert interval(np.array([5.0, 5.0])) == (5.0, 5.0, 5.0)
+
+
+def test_verdicts_follow_the_rule_and_the_known_gap():
+    base = {"id": "t", "title": "t", "group": "g", "source": {"citation": "c"}, "measures": "m",
+            "statistic": {"name": "growth_rate"}, "why": "w",
+            "design": {"full": {"steps": 1, "seeds": 2}, "quick": {"steps": 1, "seeds": 2}}}
+    by_mean, by_interval, gap = parse_targets([
+        {**base, "id": "a", "accepted": [0.0, None]},
+        {**base, "id": "b", "accepted": [0.0, None], "pass_rule": "interval"},
+        {**base, "id": "c", "accepted": [0.0, 1.0], "known_gap": True, "gap": "why"}], "test")
+    assert verdict(by_mean, 0.1, -0.1, 0.3) == (True, "pass")
+    assert verdict(by_interval, 0.1, -0.1, 0.3) == (False, "FAIL")
+    assert verdict(gap, 2.0, 1.5, 2.5) == (False, "known gap")
+    assert verdict(gap, 0.5, 0.4, 0.6) == (True, "known gap, passes now")
+    assert verdict(by_mean, math.nan, math.nan, math.nan) == (None, "not measurable")
+    # Moments: centre 0.5, half-width 0.5 -> the edge scores 1; one-sided: only the excess counts.
+    assert moment_score(gap, 1.0) == pytest.approx(1.0) and moment_score(gap, 0.5) == 0.0
+    assert moment_score(by_mean, 0.3) == 0.0 and moment_score(by_mean, -2.0) == pytest.approx(4.0)
+
+
+def test_suite_seeds_share_their_prefix():
+    assert suite_seeds(12, 3) == suite_seeds(12, 20)[:3]
+    assert len(set(suite_seeds(12, 20))) == 20
