@@ -3,7 +3,7 @@
 One panel per target: the value of every seed (dots), their mean with its 95 % interval
 (bar), and the accepted range (shaded band; an arrow-less edge where it is unbounded), so a
 reader sees at once how far the model is from the target and how much the seeds disagree.
-Built on `matplotlib.figure.Figure` and saved with `chainweave.analysis.figures.save_figure`.
+Built on `matplotlib.figure.Figure` and saved with `chainweave.figures.style.save_figure`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from chainweave.analysis.figures import save_figure
+from chainweave.figures.style import save_figure
 
 STATUS_COLOURS: dict[str, str] = {
     "pass": "#1a9850", "FAIL": "#d73027", "known gap": "#fc8d59", "known gap, passes now": "#91cf60",

@@ -232,10 +232,11 @@ def evaluate_suite(evaluator: SuiteEvaluator, chunks: list[list[tuple[int, dict[
     by_id = {task_id: (int(values["target"]), seed) for chunk in chunks for task_id, values, seed in chunk}
     with tqdm(total=len(by_id), desc=desc, unit="task", disable=not progress, smoothing=0.1) as bar:
         for results in runner.results(evaluator, chunks):
-            for task_id, out in results:
+            for task_id, out, error in results:  # a run that raised is a missing value, with its error
                 index, seed = by_id[task_id]
-                rows.append({"task": task_id, "target": evaluator.targets[index].id,
-                             "seed": seed, "value": out["value"], "note": out["note"]})
+                rows.append({"task": task_id, "target": evaluator.targets[index].id, "seed": seed,
+                             "value": math.nan if error else out["value"],
+                             "note": error or out["note"]})
             bar.update(len(results))
     return pd.DataFrame(rows).sort_values("task", ignore_index=True)
 
