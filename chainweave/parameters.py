@@ -253,19 +253,19 @@ class ModelParams:
         "share of relayed knowledge a core, secondary, county place radiates on"
     )
     knowledge_density_elasticity: float = _p(
-        0.2, 0.0, 2.0, "1", "elasticity of knowledge interaction to employment density"
+        0.2, 0, 1, "1", "elasticity of knowledge interaction to employment density"
     )
     patent_rd_elasticity: float = _p(
-        0.85, 0.0, 2.0, "1", "elasticity of firms' patents to their own R&D"
+        0.85, 0.3, 1.2, "1", "elasticity of firms' patents to their own R&D"
     )
     patent_spillover_elasticity: float = _p(
-        0.035, 0.0, 2.0, "1", "elasticity of firms' patents to knowledge absorbed from other places"
+        0.035, 0, 0.5, "1", "elasticity of firms' patents to knowledge absorbed from other places"
     )
     patent_institute_elasticity: float = _p(
-        0.1, 0.0, 2.0, "1", "elasticity of firms' patents to the institute knowledge they reach"
+        0.1, 0, 0.5, "1", "elasticity of firms' patents to the institute knowledge they reach"
     )
     innovation_knowledge_elasticity: float = _p(
-        0.1, 0.0, 2.0, "1", "elasticity of innovation odds to usable knowledge per worker"
+        0.1, 0, 0.5, "1", "elasticity of innovation odds to usable knowledge per worker"
     )
     vc_rd_share: float = _p(
         0.3, 0.0, 1.0, "1", "share of venture capital received that pays for R&D staff"
@@ -274,7 +274,7 @@ class ModelParams:
         0.1, 0.0, 1.0, "1", "share of a high-tech firm's new credit that pays for R&D staff"
     )
     researcher_wage_elasticity: float = _p(
-        0.4, 0.0, 5.0, "1", "elasticity of researchers' wage to local R&D spending / wage bill"
+        0.4, 0, 2, "1", "elasticity of researchers' wage to local R&D spending / wage bill"
     )
 
     # --- accounts, exit, entry, relocation ---------------------------------------------

@@ -41,6 +41,7 @@ from chainweave.agents.firm import MARKUP_MAX, MARKUP_MIN, MAX_WAGE_CHANGE, Firm
 from chainweave.agents.government import DECLINING_BELOW, MATURE_BELOW, REGENERATING_ABOVE
 from chainweave.agents.institute import RESEARCHER_ELASTICITY, InstituteTable
 from chainweave.agents.service import ProviderTable, ServiceKind
+from chainweave.agents.table import poisson_counts
 from chainweave.model import ClusterModel
 from chainweave.network import MIN_MASS, ResourceType
 from chainweave.parameters import IndustryClass
@@ -199,7 +200,7 @@ class RefFirm(RefAgent):
     def hire_rd_staff(self, rd: float, price: float) -> float:
         """Hires R&D staff with its budget; returns its real R&D (staff x base cost)."""
         cost = self.model.params.researcher_cost
-        self.rd_workers = rd / (cost * price)
+        self.rd_workers = _div(rd, cost * price)
         return self.rd_workers * cost
 
     def try_innovation(self, rd: float, u_in: float, boost: float) -> None:
@@ -459,7 +460,7 @@ class ReferenceModel(ClusterModel):
             per_gdp = self.params.bank_capacity_per_gdp if kind == ServiceKind.BANK \
                 else self.params.vc_capacity_per_gdp
             return self.per_place(ours, lambda s: s.capacity_weight * s.effectiveness) \
-                * per_gdp * self.last.value_added
+                * per_gdp * np.maximum(self.last.value_added, 0.0)
         return self.per_place(ours, lambda s: s.capacity_weight)
 
     def serve(self, kind: ServiceKind, asked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -513,7 +514,7 @@ class ReferenceModel(ClusterModel):
             return
         size = self.per_place(inst, lambda i: i.base_researchers)
         expected = [i.produce(size[i.place], self.governments_ref[i.place]) for i in inst]
-        for i, patents in zip(inst, self.rng.poisson(expected), strict=True):
+        for i, patents in zip(inst, poisson_counts(self.rng, np.array(expected)), strict=True):
             i.patents = float(patents)
 
     def institute_knowledge(self) -> np.ndarray:
@@ -615,7 +616,7 @@ class ReferenceModel(ClusterModel):
             institutes = (_div(access["institutes"][p], ref.institutes[p], 1.0)
                           ** prm.patent_institute_elasticity if ref.institutes[p] > 0 else 1.0)
             rate[p] = prm.patents_per_rd * own * outside * institutes
-        self.firm_patents = self.rng.poisson(rate).astype(float)
+        self.firm_patents = poisson_counts(self.rng, rate)
 
         best = np.zeros((n, self.sectors.n))
         for f in firms:

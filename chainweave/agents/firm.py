@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from chainweave.agents import knowledge
 from chainweave.agents.government import reserve_ratio
-from chainweave.agents.table import ColumnTable, RowAgent, group_max, group_sum
+from chainweave.agents.table import ColumnTable, RowAgent, group_max, group_sum, poisson_counts
 from chainweave.network import gravity_split
 from chainweave.parameters import IndustryClass
 
@@ -290,8 +290,8 @@ def innovate(model: ClusterModel) -> None:
     better = lucky[jump > 0]
     f.productivity[better] *= 1 + jump[jump > 0]
     f.position[lucky] += prm.position_gain * (1 - f.position[lucky])
-    model.firm_patents = rng.poisson(
-        knowledge.firm_patent_rate(model, access, group_sum(f.place, real, n))).astype(float)
+    model.firm_patents = poisson_counts(
+        rng, knowledge.firm_patent_rate(model, access, group_sum(f.place, real, n)))
 
     best = group_max(cell, f.productivity, n * model.sectors.n).reshape(n, -1)
     f.imitated = u_im < -np.expm1(
@@ -356,7 +356,8 @@ def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
     f.rd_subsidy = np.divide(g.rd_subsidy_pool[f.place] * claim, claims_here,
                              out=np.zeros(len(f)), where=claims_here > 0)
     rd = f.rd_own + f.rd_subsidy
-    f.rd_workers = rd / (prm.researcher_cost * knowledge.researcher_price(model, rd)[f.place])
+    wage = prm.researcher_cost * knowledge.researcher_price(model, rd)[f.place]
+    f.rd_workers = np.divide(rd, wage, out=np.zeros(len(f)), where=wage > 0)  # no R&D, no price
     return rd
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from chainweave.agents.table import ColumnTable, RowAgent, group_sum
+from chainweave.agents.table import ColumnTable, RowAgent, group_sum, poisson_counts
 
 if TYPE_CHECKING:
     from chainweave.model import ClusterModel
@@ -71,7 +71,7 @@ def produce_knowledge(model: ClusterModel) -> None:
     inst.funding = inst.researchers * prm.funding_per_researcher + g.platform_spend[inst.place] * share
     inst.new_knowledge = knowledge_output(inst.researchers, inst.funding, prm.knowledge_productivity)
     inst.knowledge = (1 - prm.knowledge_depreciation) * inst.knowledge + inst.new_knowledge
-    inst.patents = model.rng.poisson(prm.patents_per_rd * inst.new_knowledge).astype(float)
+    inst.patents = poisson_counts(model.rng, prm.patents_per_rd * inst.new_knowledge)
 
 
 def institute_counts(population: NDArray[np.float64], tier: NDArray[np.int64],

@@ -66,12 +66,13 @@ def capacity_by_place(model: ClusterModel, kind: ServiceKind) -> NDArray[np.floa
     """
     s, prm, n = model.providers, model.params, model.net.n
     mask = s.kind == kind
+    economy = np.maximum(model.last.value_added, 0.0)  # a place losing money has no finance
     if kind == ServiceKind.BANK:
         weight = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
-        return weight * prm.bank_capacity_per_gdp * model.governments.bank_factor * model.last.value_added
+        return weight * prm.bank_capacity_per_gdp * model.governments.bank_factor * economy
     if kind == ServiceKind.VENTURE_CAPITAL:
         weight = group_sum(s.place[mask], s.capacity_weight[mask] * s.effectiveness[mask], n)
-        return weight * prm.vc_capacity_per_gdp * model.governments.vc_factor * model.last.value_added
+        return weight * prm.vc_capacity_per_gdp * model.governments.vc_factor * economy
     return group_sum(s.place[mask], s.capacity_weight[mask], n)
 
 

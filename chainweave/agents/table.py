@@ -243,3 +243,18 @@ def group_max(
     out = np.zeros(n_groups)
     np.maximum.at(out, keys, values)
     return out
+
+
+POISSON_EXACT_BELOW = 1e12
+"""Expected counts above this are taken as counts (numpy's Poisson draw refuses about 1e19)."""
+
+
+def poisson_counts(rng: np.random.Generator, expected: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Returns Poisson(expected) counts, one draw per element, as floats.
+
+    Above `POISSON_EXACT_BELOW` the rounded expectation stands for the draw: its relative noise,
+    1 / sqrt(expected), is below one in a million there.
+    """
+    expected = np.asarray(expected, dtype=float)
+    drawn = rng.poisson(np.minimum(expected, POISSON_EXACT_BELOW)).astype(float)
+    return np.where(expected < POISSON_EXACT_BELOW, drawn, np.round(expected))

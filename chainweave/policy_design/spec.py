@@ -43,7 +43,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chainweave.errors import ParameterError
-from chainweave.sweeps.spec import _one_line
+from chainweave.sweeps.spec import _one_line, column_name
 from chainweave.yaml_files import read_yaml_mapping
 
 RESERVED_COLUMNS: tuple[str, ...] = ("trial", "number", "batch", "replicate", "seed", "seeds", "feasible",
@@ -84,10 +84,7 @@ class VariableSpec(_Section):
     @property
     def column(self) -> str:
         """The variable's column name in the tables."""
-        if self.name is not None:
-            return self.name
-        path = self.path.removeprefix("params.").removeprefix("policies.")
-        return re.sub(r"\W+", "_", path)
+        return column_name(self.path, self.name)
 
 
 class MeasureSpec(_Section):

@@ -52,6 +52,17 @@ RESERVED_COLUMNS: tuple[str, ...] = ("run_id", "point", "replicate", "seed", "st
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+
+def column_name(path: str, name: str | None = None) -> str:
+    """Returns the table column of a scenario path (a sweep parameter, a design variable).
+
+    ``name`` if given, else the path without its ``params.`` or ``policies.`` prefix, with
+    non-word characters as underscores.
+    """
+    if name is not None:
+        return name
+    return re.sub(r"\W+", "_", path.removeprefix("params.").removeprefix("policies."))
+
 class _Section(BaseModel):
     """A section of a sweep file: unknown keys are errors, types are not coerced."""
 
@@ -81,10 +92,7 @@ class ParameterSpec(_Section):
     @property
     def column(self) -> str:
         """The parameter's column name in the runs table."""
-        if self.name is not None:
-            return self.name
-        path = self.path.removeprefix("params.").removeprefix("policies.")
-        return re.sub(r"\W+", "_", path)
+        return column_name(self.path, self.name)
 
 
 class DesignSpec(_Section):

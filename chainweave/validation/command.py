@@ -13,7 +13,6 @@ import argparse
 import os
 
 
-
 def _ids(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
