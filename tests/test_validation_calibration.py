@@ -70,7 +70,6 @@ def test_a_calibration_killed_and_restarted_ends_as_an_uninterrupted_one(tmp_pat
     ({"moments": [{"target": "no_such_target"}]}, "moments[0].target"),
     ({"parameters": [{"path": "params.no_such_field", "bounds": [0.0, 1.0]}]}, "params.no_such_field"),
     ({"parameters": [{"path": "params.exit_hazard", "bounds": [0.3, 0.1]}]}, "parameters.0"),
-    ({"moments": [{"target": "sua_bridge_county_knowledge"}]}, "can measure today"),
     ({"trials": 1}, "trials"),
     ({"colour": "red"}, "colour"),
 ])
@@ -81,6 +80,26 @@ def test_a_bad_calibration_file_gives_one_line_and_exit_2(tmp_path, capsys, chan
     assert main(["calibrate", str(spec), "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err and str(spec) in err
+    assert not out.exists()
+
+
+def test_a_moment_the_model_cannot_measure_is_refused(tmp_path, capsys):
+    """A target whose design sets a field the model does not have cannot be a moment."""
+    from chainweave.validation.registry import load_registry
+
+    bundled = yaml.safe_load(Path(load_registry.__code__.co_filename).with_name("targets.yaml").read_text())
+    target = next(t for t in bundled["targets"] if t["id"] == "sua_bridge_county_knowledge")
+    target = {**target, "id": "switch_of_no_field", "known_gap": True, "gap": "a test",
+              "design": {**target["design"], "arms": {"alt": {"set": {"params.not_in_the_model": 0.0}}}}}
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(yaml.safe_dump({**bundled, "targets": [target]}))
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(yaml.safe_dump({**SPEC, "registry": str(registry),
+                                    "moments": [{"target": "switch_of_no_field"}]}))
+    out = tmp_path / "out"
+    assert main(["calibrate", str(spec), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "can measure today" in err
     assert not out.exists()
 
 
