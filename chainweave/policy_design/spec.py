@@ -43,14 +43,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chainweave.errors import ParameterError
-from chainweave.sweeps.spec import _one_line, column_name
+from chainweave.sweeps.spec import _one_line, check_column, column_name
 from chainweave.yaml_files import read_yaml_mapping
 
 RESERVED_COLUMNS: tuple[str, ...] = ("trial", "number", "batch", "replicate", "seed", "seeds", "feasible",
                                      "pareto", "mix", "scenario")
 """Columns of the output tables that variable and measure names may not take."""
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class _Section(BaseModel):
@@ -283,7 +281,8 @@ def check_spec(spec: DesignSpec, source: str) -> None:
     taken: list[str] = []
     for kind, items in (("variables", spec.variables), ("objectives", spec.objectives)):
         for i, item in enumerate(items):
-            _check_column(item.column, f"{source}: {kind}[{i}].name", taken)
+            check_column(item.column, f"{source}: {kind}[{i}].name", taken, others="variable or measure",
+                         reserved=RESERVED_COLUMNS)
             taken.append(item.column)
     # A constraint may take the column of an objective on the same measure; else names are unique.
     objectives = {o.column: o for o in spec.objectives}
@@ -291,22 +290,14 @@ def check_spec(spec: DesignSpec, source: str) -> None:
         same = objectives.get(c.column)
         if same is not None and _measure_key(same) == _measure_key(c):
             continue
-        _check_column(c.column, f"{source}: constraints[{i}].name", taken)
+        check_column(c.column, f"{source}: constraints[{i}].name", taken, others="variable or measure",
+                     reserved=RESERVED_COLUMNS)
         taken.append(c.column)
 
 
 def _measure_key(m: MeasureSpec) -> tuple[Any, ...]:
     """Returns what decides a measure's value (two specs with the same key are one measure)."""
     return m.metric, m.scope, m.step, m.aggregate, m.cumulative, m.per
-
-
-def _check_column(column: str, field: str, taken: list[str]) -> None:
-    if not _IDENTIFIER.match(column):
-        raise ParameterError(field, column, "a valid identifier (letters, digits, _)")
-    if column in RESERVED_COLUMNS:
-        raise ParameterError(field, column, f"a name other than {', '.join(RESERVED_COLUMNS)}")
-    if column in taken:
-        raise ParameterError(field, column, "a name no other variable or measure has")
 
 
 def load_design(path: str | Path) -> tuple[DesignSpec, Path]:

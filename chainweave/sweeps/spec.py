@@ -231,7 +231,7 @@ def check_spec(spec: SweepSpec, source: str) -> None:
                 raise ParameterError(f"{where}.bounds", None, f"[low, high] ({method} designs)")
     columns = [p.column for p in spec.parameters]
     for i, column in enumerate(columns):
-        _check_column(column, f"{source}: parameters[{i}].name", columns[:i])
+        check_column(column, f"{source}: parameters[{i}].name", columns[:i])
     paths = [p.path for p in spec.parameters]
     for i, path in enumerate(paths):
         if path in paths[:i]:
@@ -257,13 +257,19 @@ def check_spec(spec: SweepSpec, source: str) -> None:
         raise ParameterError(f"{source}: design.levels", design.levels, "an even number (Morris designs)")
 
 
-def _check_column(column: str, field: str, taken: list[str]) -> None:
+def check_column(column: str, field: str, taken: list[str], others: str = "parameter or output",
+                 reserved: tuple[str, ...] = RESERVED_COLUMNS) -> None:
+    """Checks that a table column name is an identifier, not ``reserved`` and not ``taken``.
+
+    Raises:
+        ParameterError: naming ``field``; ``others`` says what else holds names (for the message).
+    """
     if not _IDENTIFIER.match(column):
         raise ParameterError(field, column, "a valid identifier (letters, digits, _)")
-    if column in RESERVED_COLUMNS:
-        raise ParameterError(field, column, f"a name other than {', '.join(RESERVED_COLUMNS)}")
+    if column in reserved:
+        raise ParameterError(field, column, f"a name other than {', '.join(reserved)}")
     if column in taken:
-        raise ParameterError(field, column, "a name no other parameter or output has")
+        raise ParameterError(field, column, f"a name no other {others} has")
 
 
 def check_columns(parameters: list[str], outputs: list[str], source: str) -> None:
@@ -273,7 +279,7 @@ def check_columns(parameters: list[str], outputs: list[str], source: str) -> Non
         ParameterError: naming ``source`` and the output.
     """
     for i, column in enumerate(outputs):
-        _check_column(column, f"{source}: outputs (column {column!r})", [*parameters, *outputs[:i]])
+        check_column(column, f"{source}: outputs (column {column!r})", [*parameters, *outputs[:i]])
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
