@@ -30,6 +30,7 @@ from chainweave.agents import firm, government, institute, knowledge, service
 from chainweave.agents.firm import Firm
 from chainweave.agents.government import CityGovernment, GovernmentTable
 from chainweave.agents.institute import InstituteTable, ResearchInstitute
+from chainweave.agents.money import MoneyLedger
 from chainweave.agents.service import ProviderTable, ServiceKind, ServiceProvider
 from chainweave.agents.table import HandlesByType, group_sum
 from chainweave.errors import ParameterError
@@ -242,6 +243,7 @@ class ClusterModel(mesa.Model):
             self.measure,
         ]
         self._firm_agents: dict[int, Firm] = {}
+        self.ledger = MoneyLedger(self.net.n)
         want_handles = firm_handles if firm_handles is not None else prm.n_firms <= FIRM_HANDLE_LIMIT
         self.firm_handles = want_handles
         self.add_firm_handles(self.firms.uid)
@@ -404,7 +406,7 @@ class ClusterModel(mesa.Model):
         gov.budget = gov.tax_revenue.copy()
         f.rd_own = f.rd_share * f.revenue
         self.household_income = firm.household_income(self, firm.firm_accounts(self))
-        domestic = firm.goods_demanded(self).sum(axis=0)
+        domestic = firm.goods_demanded(self).total.sum(axis=0)
         self.export_demand = self.sector_price * np.maximum(prm.export_share * capacity,
                                                             capacity - domestic)
         # A first pass of production and accounts gives each firm its demand and each
@@ -433,11 +435,13 @@ class ClusterModel(mesa.Model):
                                                       "relocations_out")}
         self.measure(self)
         self.knowledge_reference = knowledge.knowledge_reference(self)
+        self.ledger.open(self)
 
     # --- running ------------------------------------------------------------------------
     def step(self) -> None:
         """Runs one year: the phases in order (see the module docstring)."""
         self.step_flows = {}
+        self.ledger.begin_year()
         for phase in self.phases:
             started = wallclock.perf_counter()
             phase(self)

@@ -547,6 +547,10 @@ class GravitySplit:
         """Returns what each origin is asked for, per good: sum_p F_i[p, q] (n x goods)."""
         return self.supply * (self.reach.T @ self.scale)
 
+    def delivered_value(self, weight: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Returns sum_q F_i[p, q] * weight[q, i] per destination p and good i (n x goods)."""
+        return self.scale * (self.reach @ (self.supply * weight))
+
     def volumes(self, weight: NDArray[np.float64] | None = None) -> sp.csr_matrix:
         """Returns V[p, q] = sum_i F_i[p, q] * weight[q, i] (weight 1 if None), on reach's pattern."""
         n = self.reach.shape[0]

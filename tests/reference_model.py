@@ -44,7 +44,7 @@ from chainweave.agents.service import ProviderTable, ServiceKind
 from chainweave.agents.table import poisson_counts
 from chainweave.model import ClusterModel
 from chainweave.network import MIN_MASS, ResourceType
-from chainweave.parameters import IndustryClass
+from chainweave.parameters import POLICY_SHARES, IndustryClass
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -171,7 +171,6 @@ class RefFirm(RefAgent):
         self.venture_capital = self.vc_ask() * granted
         self.net_worth += self.venture_capital
         self.invested += self.venture_capital
-        self.capital += self.invested
 
     def is_young(self) -> bool:
         return self.age < self.model.params.young_age
@@ -184,12 +183,12 @@ class RefFirm(RefAgent):
 
     # --- step 4b: innovation --------------------------------------------------------------
     def finance_rd(self) -> float:
-        """Sets what its venture capital and S&T credit pay for R&D staff (out of capital)."""
+        """Sets what its venture capital and S&T credit pay for R&D staff (out of its orders
+        of capital goods)."""
         m, prm = self.model, self.model.params
         credit = prm.innovation_credit_share * self.credit if m.sectors.high_tech[self.sector] else 0.0
-        self.rd_financed = min(prm.vc_rd_share * self.venture_capital + credit, max(self.capital, 0.0))
-        self.capital -= self.rd_financed
-        self.invested = max(self.invested - self.rd_financed, 0.0)
+        self.rd_financed = min(prm.vc_rd_share * self.venture_capital + credit, self.invested)
+        self.invested -= self.rd_financed
         self.rd_own = self.rd_share * self.revenue + self.rd_financed
         return self.rd_own
 
@@ -260,12 +259,11 @@ class RefFirm(RefAgent):
         self.pull = self.capacity * land_share * (self.competitiveness / sector_mean) ** gamma
         return self.pull
 
-    def sell(self, demand: float, materials: float) -> None:
+    def sell(self, demand: float) -> None:
         prm = self.model.params
         self.demand = demand
         self.output = min(self.capacity, self.demand)
         self.revenue = self.output * self.price
-        self.value_added = self.revenue - self.output * materials
         gap = self.demand / self.capacity - 1.0 if self.capacity > 0 else 0.0
         change = _clip(prm.labour_adjustment * gap, -prm.max_labour_change, prm.max_labour_change)
         self.labour_desired = self.labour * (1 + change)
@@ -293,6 +291,7 @@ class RefFirm(RefAgent):
     def settle(self, gov: RefGovernment) -> float:
         """Books the year's accounts; returns what it pays its government."""
         prm = self.model.params
+        self.capital += self.capital_bought
         self.emissions = self.carbon_intensity() * self.output
         per_tonne = prm.carbon_price + gov.enforcement * prm.enforcement_cost
         emission_cost = per_tonne * self.emissions / 1e6
@@ -666,11 +665,14 @@ class ReferenceModel(ClusterModel):
 
         invested = self.per_place(firms, lambda f: f.invested)
         wanted_goods = self.last.output_by_sector @ sec.io.T
+        inputs_wanted = wanted_goods.copy()
+        investment_wanted = np.zeros_like(wanted_goods)
         for p, g in enumerate(govs):
             spending = prm.consumption_share * self.household_income[p] + g.budget * g.public_services_share
             for i in range(sec.n):
+                investment_wanted[p, i] = invested[p] * sec.investment_share[i] / self.sector_price[i]
                 wanted_goods[p, i] += (spending * sec.final_demand_share[i] / self.sector_price[i]
-                                       + invested[p] * sec.investment_share[i])
+                                       + investment_wanted[p, i])
         exports = self.export_demand * (1 + prm.export_growth) ** self.time / self.sector_price
         export_mass = mass.sum(axis=0)
         demand = np.zeros_like(mass)
@@ -681,6 +683,7 @@ class ReferenceModel(ClusterModel):
             flows = self.gravity(wanted_goods[:, i], mass[:, i], self.trade_kernel, False)
             demand[:, i] += flows.sum(axis=0)
             goods.append(flows)
+        asked = demand.copy()
         demand = np.minimum(demand, land)
         for f in firms:
             f.demand = f.pull * demand[f.place, f.sector] / mass[f.place, f.sector] \
@@ -690,7 +693,7 @@ class ReferenceModel(ClusterModel):
         for f in firms:  # buyers full firms cannot serve turn to the cell's firms with room
             key = f.place, f.sector
             taken = min(1.0, _div(excess[key], room[key]))
-            f.sell(f.demand + max(f.capacity - f.demand, 0.0) * taken, materials[f.sector])
+            f.sell(f.demand + max(f.capacity - f.demand, 0.0) * taken)
         sector_output, sector_revenue = [0.0] * sec.n, [0.0] * sec.n
         for f in firms:
             sector_output[f.sector] += f.output
@@ -711,14 +714,45 @@ class ReferenceModel(ClusterModel):
             for q in range(n):
                 industry[:, q] += flows[:, q] * _div(sold[q, i], demand[q, i])
         self.step_flows["industry"] = sp.csr_matrix(industry)
+        self.pay_for_goods(goods, wanted_goods, inputs_wanted, investment_wanted, asked, sold)
+
+    def pay_for_goods(self, goods: list[np.ndarray], wanted: np.ndarray, inputs_wanted: np.ndarray,
+                      investment_wanted: np.ndarray, asked: np.ndarray, sold: np.ndarray) -> None:
+        """Sets each firm's input bill, capital goods bought and value added (see
+        `firm.pay_for_goods`): buyers pay the cell's revenue per unit asked for what they sought."""
+        sec, n, firms = self.sectors, self.net.n, self.firms_ref
+        revenue = self.per_cell(lambda f: f.revenue)
+        value = np.array([[_div(revenue[q, i], asked[q, i]) for i in range(sec.n)] for q in range(n)])
+        inputs_paid = np.zeros((n, sec.n))
+        capital_goods = [0.0] * n
+        for i, flows in enumerate(goods):
+            for p in range(n):
+                paid = sum(flows[p, q] * value[q, i] for q in range(n))
+                inputs_paid[p, i] = _div(paid * inputs_wanted[p, i], wanted[p, i])
+                capital_goods[p] += _div(paid * investment_wanted[p, i], wanted[p, i])
+        use = sold @ sec.io.T
+        jobs = self.per_place(firms, lambda f: f.labour)
+        ordered = self.per_place(firms, lambda f: f.invested)
+        for f in firms:
+            p = f.place
+            unused = sum(inputs_paid[p, i] for i in range(sec.n) if use[p, i] == 0)
+            f.materials_paid = f.output * sum(sec.io[i, f.sector] * _div(inputs_paid[p, i], use[p, i])
+                                              for i in range(sec.n)) + _div(unused * f.labour, jobs[p])
+            f.capital_bought = f.invested * _div(capital_goods[p], ordered[p])
+            f.value_added = f.revenue - f.materials_paid
 
     def settle_accounts(self, _: Any = None) -> None:
         govs = self.governments_ref
         taxes = [0.0] * self.net.n
         income = self.per_place(self.institutes_ref, lambda i: i.funding)
+        overhead = self.params.overhead_per_enterprise * self.enterprises_per_firm
         for f in self.firms_ref:
             taxes[f.place] += f.settle(govs[f.place])
-            income[f.place] += govs[f.place].wage * f.labour + f.rd_own + f.dividends
+            income[f.place] += (govs[f.place].wage * f.labour + f.rd_own + f.rd_subsidy + overhead
+                                + f.dividends)
+        for p, g in enumerate(govs):  # civil servants, inspectors, incubator staff, transfers
+            levers = sum(getattr(g, name) for name in POLICY_SHARES)
+            income[p] += g.budget * _clip(1 - levers + g.enforcement_share + g.incubator_share, 0, 1)
         for p, g in enumerate(govs):
             g.tax_revenue = taxes[p]
         self.household_income = income

@@ -18,10 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from chainweave.agents import knowledge
+from chainweave.agents import knowledge, money
 from chainweave.agents.government import reserve_ratio
 from chainweave.agents.table import ColumnTable, RowAgent, group_max, group_sum, poisson_counts
-from chainweave.network import gravity_split
+from chainweave.network import GravitySplit, gravity_split
 from chainweave.parameters import IndustryClass
 
 if TYPE_CHECKING:
@@ -51,7 +51,10 @@ class FirmTable(ColumnTable):
         "markup": np.float64,  # price / unit cost - 1, [MARKUP_MIN, MARKUP_MAX]
         "price": np.float64,  # yuan per unit of output (1 = the base unit), this year
         "market_share": np.float64,  # share of its sector's output in the cluster, last year
-        "invested": np.float64,  # capital goods bought this year, base-price units
+        "invested": np.float64,  # capital goods ordered this year, M yuan
+        "capital_bought": np.float64,  # capital goods delivered and paid this year, M yuan
+        "materials_paid": np.float64,  # inputs paid this year (its share by use), M yuan
+        "cash": np.float64,  # money: net worth - capital + debt (negative: overdraft), M yuan
         "position": np.float64,  # value-chain position, [0, 1]
         "age": np.int64,  # years
         "capacity": np.float64,  # output it could make this year
@@ -65,6 +68,7 @@ class FirmTable(ColumnTable):
         "rd_subsidy": np.float64,
         "credit": np.float64,  # new loans this year
         "venture_capital": np.float64,  # equity received this year
+        "incubator_support": np.float64,  # incubator grant received this year, M yuan
         "rd_financed": np.float64,  # own R&D paid by this year's venture capital and S&T credit
         "rd_workers": np.float64,  # R&D staff its R&D budget hires this year, FTE
         "incubated": np.bool_,
@@ -327,18 +331,18 @@ def finance_rd(model: ClusterModel) -> NDArray[np.float64]:
 
     `vc_rd_share` of the venture capital it received plus, for a firm of a high-tech sector,
     `innovation_credit_share` of its new credit (S&T credit), at most its capital: the money
-    is spent on researchers instead of equipment.
+    is spent on researchers instead of equipment, at most the capital goods it ordered.
     """
     f, prm = model.firms, model.params
     credit = np.where(model.sectors.high_tech[f.sector], prm.innovation_credit_share * f.credit, 0.0)
-    return np.minimum(prm.vc_rd_share * f.venture_capital + credit, np.maximum(f.capital, 0.0))
+    return np.minimum(prm.vc_rd_share * f.venture_capital + credit, f.invested)
 
 
 def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
     """Sets firms' own R&D, subsidy and R&D staff for the year; returns their R&D (M yuan).
 
-    Own R&D = R&D share x last revenue + what new finance pays for (`finance_rd`, moved out
-    of capital); the place's subsidy pool is split over its firms in proportion to own R&D
+    Own R&D = R&D share x last revenue + what new finance pays for (`finance_rd`, taken out
+    of the capital goods ordered); the place's subsidy pool is split over its firms in proportion to own R&D
     times the subsidy weight of the firm's sector in its place (1 unless a chain-leader
     policy favours a chain); firms that do no R&D get no subsidy. The R&D budget hires
     researchers at `researcher_cost` x the place's researcher price
@@ -346,8 +350,7 @@ def fund_rd(model: ClusterModel) -> NDArray[np.float64]:
     """
     f, g, prm, n = model.firms, model.governments, model.params, model.net.n
     f.rd_financed = finance_rd(model)
-    f.capital -= f.rd_financed
-    f.invested = np.maximum(f.invested - f.rd_financed, 0.0)  # researchers instead of equipment
+    f.invested -= f.rd_financed  # researchers instead of equipment
     f.rd_own = f.rd_share * f.revenue + f.rd_financed
     claim = f.rd_own  # times the subsidy weight, 1 everywhere unless a policy favours a chain
     if (model.subsidy_weight != 1).any():
@@ -414,25 +417,26 @@ def produce_and_trade(model: ClusterModel) -> None:
             * (competitiveness / sector_mean[f.sector]) ** prm.competitiveness_exponent)
     mass = group_sum(cell, pull, n * sec.n).reshape(n, sec.n)
 
-    wanted_goods = goods_demanded(model)
+    wanted = goods_demanded(model)
     exports = model.export_demand * (1 + prm.export_growth) ** model.time / model.sector_price
     export_mass = mass.sum(axis=0)
-    demand = np.divide(mass * exports[None, :], export_mass[None, :],
-                       out=np.zeros_like(mass), where=export_mass[None, :] > 0)
-    goods = gravity_split(wanted_goods, mass, model.trade_reach)
-    demand += goods.received()
-    demand = np.minimum(demand, land)  # demand beyond a place's farmland goes unmet
+    export_orders = np.divide(mass * exports[None, :], export_mass[None, :],
+                              out=np.zeros_like(mass), where=export_mass[None, :] > 0)
+    goods = gravity_split(wanted.total, mass, model.trade_reach)
+    asked = export_orders + goods.received()
+    demand = np.minimum(asked, land)  # demand beyond a place's farmland goes unmet
     cell_mass = mass.ravel()[cell]
     f.demand = np.divide(pull * demand.ravel()[cell], cell_mass, out=np.zeros(len(f)),
                          where=cell_mass > 0)
     f.demand += overflow_demand(f.demand, f.capacity, cell, n * sec.n)
     f.output = np.minimum(f.capacity, f.demand)
     f.revenue = f.output * f.price
-    f.value_added = f.revenue - f.output * materials[f.sector]
 
     sold = group_sum(cell, f.output, n * sec.n).reshape(n, sec.n)
     fill = np.divide(sold, demand, out=np.zeros_like(sold), where=demand > 0)
     model.step_flows["industry"] = goods.volumes(fill)
+    model.purchases = pay_for_goods(model, wanted, goods, export_orders, asked, sold)
+    f.value_added = f.revenue - f.materials_paid
     adapt_markups(model)
 
     gap = np.divide(f.demand, f.capacity, out=np.ones(len(f)), where=f.capacity > 0) - 1.0
@@ -487,21 +491,83 @@ def quality(model: ClusterModel) -> NDArray[np.float64]:
     return 1.0 + model.params.position_premium * model.firms.position
 
 
-def goods_demanded(model: ClusterModel) -> NDArray[np.float64]:
-    """Returns (places x sectors) the goods each place buys this year, in units of output.
+@dataclass
+class GoodsDemand:
+    """(places x sectors) the goods each place's buyers seek this year, in units of output."""
 
-    Households spend c x last year's income (wages, distributed profits and the R&D wages
-    of firms and institutes) and governments their public-services budget, both split over
-    sectors by the final-demand shares and turned into quantities at last year's sector
-    prices; firms buy the capital goods they invested in (`SectorTable.investment_share` of
-    each unit) and the inputs of last year's output, sum_j io[i, j] Y_pj.
+    households: NDArray[np.float64]
+    government: NDArray[np.float64]
+    investment: NDArray[np.float64]
+    intermediates: NDArray[np.float64]
+
+    @property
+    def total(self) -> NDArray[np.float64]:
+        """All buyers together."""
+        return self.households + self.government + self.investment + self.intermediates
+
+
+def goods_demanded(model: ClusterModel) -> GoodsDemand:
+    """Returns the goods each place's buyers seek this year, in units of output.
+
+    Households spend c x last year's income (`household_income`) and governments their
+    public-services budget, both split over sectors by the final-demand shares; firms spend
+    the capital goods they ordered (`SectorTable.investment_share` of each yuan); all three
+    turned into quantities at last year's sector prices. Firms also order the inputs of last
+    year's output, sum_j io[i, j] Y_pj.
     """
     prm, sec, g = model.params, model.sectors, model.governments
-    spending = prm.consumption_share * model.household_income + g.budget * g.public_services_share
+    per_unit = (sec.final_demand_share / model.sector_price)[None, :]
     investment = group_sum(model.firms.place, model.firms.invested, model.net.n)
-    return (spending[:, None] * (sec.final_demand_share / model.sector_price)[None, :]
-            + investment[:, None] * sec.investment_share[None, :]
-            + model.last.output_by_sector @ sec.io.T)
+    return GoodsDemand(
+        households=(prm.consumption_share * model.household_income)[:, None] * per_unit,
+        government=(g.budget * g.public_services_share)[:, None] * per_unit,
+        investment=investment[:, None] * (sec.investment_share / model.sector_price)[None, :],
+        intermediates=model.last.output_by_sector @ sec.io.T,
+    )
+
+
+def pay_for_goods(model: ClusterModel, wanted: GoodsDemand, goods: GravitySplit,
+                  export_orders: NDArray[np.float64], asked: NDArray[np.float64],
+                  sold: NDArray[np.float64]) -> money.Purchases:
+    """Returns what each place's buyers paid for the goods delivered; sets firms' input and
+    capital-goods payments.
+
+    A buyer pays for what it got, at the mean price of the place and sector it bought from:
+    each unit asked of cell (q, i) is worth v_qi = (sold_qi / asked_qi) x revenue_qi / sold_qi,
+    so place p pays sum_q F_i[p, q] v_qi for good i, shared by its buyers in proportion to
+    what they sought; buyers outside pay v_qi per unit of their orders. The payments add up
+    to the firms' revenue. A firm pays the share of its place's input bill that its use
+    takes: output x sum_i io[i, s] e_pi, e_pi = what p paid for input i / the place's use
+    of i this year, sum_j io[i, j] Y_pj (a bill for an input no firm there uses falls on the
+    place's firms by labour); and the share of its place's capital-goods bill that its
+    orders make (`capital_bought`).
+    """
+    f, sec, n = model.firms, model.sectors, model.net.n
+    cell = f.place * sec.n + f.sector
+    revenue = group_sum(cell, f.revenue, n * sec.n).reshape(n, sec.n)
+    value = np.divide(revenue, asked, out=np.zeros_like(asked), where=asked > 0)
+    paid = goods.delivered_value(value)
+    total = wanted.total
+
+    def share(part: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.divide(paid * part, total, out=np.zeros_like(paid), where=total > 0)
+
+    inputs = share(wanted.intermediates)
+    use = sold @ sec.io.T
+    unit = np.divide(inputs, use, out=np.zeros_like(inputs), where=use > 0)
+    unused = np.where(use > 0, 0.0, inputs).sum(axis=1)
+    jobs = group_sum(f.place, f.labour, n)
+    f.materials_paid = f.output * (unit @ sec.io).ravel()[cell] + np.divide(
+        unused[f.place] * f.labour, jobs[f.place], out=np.zeros(len(f)), where=jobs[f.place] > 0)
+    capital_goods = share(wanted.investment).sum(axis=1)
+    ordered = group_sum(f.place, f.invested, n)
+    f.capital_bought = f.invested * np.divide(capital_goods, ordered, out=np.zeros(n),
+                                              where=ordered > 0)[f.place]
+    return money.Purchases(
+        households=share(wanted.households).sum(axis=1),
+        government=share(wanted.government).sum(axis=1),
+        intermediates=inputs.sum(axis=1), investment=capital_goods,
+        exports=(export_orders * value).sum(axis=1))
 
 
 def adapt_markups(model: ClusterModel) -> None:
@@ -621,28 +687,37 @@ def firm_accounts(model: ClusterModel) -> FirmAccounts:
 def household_income(model: ClusterModel, accounts: FirmAccounts) -> NDArray[np.float64]:
     """Returns each place's household income of the year, M yuan.
 
-    Wages of the firms' workers, their own R&D (paid as researchers' wages), the dividends
-    they distribute, and institutes' funding (researchers' pay), all in the place where the
-    firm or institute is.
+    Wages of the firms' workers, their R&D (own and subsidised, paid as researchers'
+    wages), their overhead (paid to the people who run the enterprises), the dividends they
+    distribute, institutes' funding (researchers' pay), and the government pay of the place
+    (`money.government_pay_share` of its budget: civil servants, inspectors, incubator staff
+    and transfers), all in the place where the firm, institute or government is.
     """
-    f, inst, n = model.firms, model.institutes, model.net.n
-    earned = model.governments.wage[f.place] * f.labour + f.rd_own + accounts.dividends
-    return group_sum(f.place, earned, n) + group_sum(inst.place, inst.funding, n)
+    f, inst, g, n = model.firms, model.institutes, model.governments, model.net.n
+    overhead = model.params.overhead_per_enterprise * model.enterprises_per_firm
+    earned = (g.wage[f.place] * f.labour + f.rd_own + f.rd_subsidy + overhead
+              + accounts.dividends)
+    return (group_sum(f.place, earned, n) + group_sum(inst.place, inst.funding, n)
+            + g.budget * money.government_pay_share(model))
 
 
 def settle_accounts(model: ClusterModel) -> None:
     """Step 6a: books the year's `firm_accounts`; capital depreciates, debt is repaid.
 
-    Net worth += profit - profit tax - dividends (a share `dividend_payout` of profit after
+    The capital goods delivered this year join capital (`capital_bought`, M yuan at the
+    price paid), so they work from next year. The year's payments are booked in the money
+    accounts (`money.book_year`). Net worth += profit - profit tax - dividends (a share `dividend_payout` of profit after
     tax, when positive); K <- (1 - delta) K; debt <- (1 - repayment) debt; age + 1.
     Taxes (VAT, profit tax, emission payments) are the place's revenue for next year's budget;
     wages, R&D wages and dividends are its households' income (`household_income`), which
     they spend next year.
     """
     f, prm = model.firms, model.params
+    f.capital += f.capital_bought
     accounts = firm_accounts(model)
     model.firm_carbon_intensity = accounts.carbon_intensity  # read by exit, before firms change
     model.household_income = household_income(model, accounts)
+    money.book_year(model, accounts)
     f.emissions, f.profit = accounts.emissions, accounts.profit
     f.net_worth += accounts.profit - accounts.profit_tax - accounts.dividends
     f.capital *= 1 - prm.depreciation_rate
@@ -673,6 +748,9 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     position (the place's own calibration, not the sector's default), the geometric mean of
     its mark-ups (a typical incumbent's, not one pulled up by a few), half its mean labour,
     and the step-0 balance sheet (capital per worker, debt at the target leverage).
+    Money: exiting firms are liquidated (`money.book_exits`), movers take their accounts
+    with them (`money.book_relocation`), and entrants start with no money
+    (`money.book_entrants`).
     Draws: one uniform per firm (exit), then one per firm above its emission standard
     (closure), one per firm that stays and could be pushed (a pushable sector in a place
     with p > 0), one per firm that moves (its destination), the entrants per place and
@@ -692,6 +770,7 @@ def exit_enter_relocate(model: ClusterModel) -> None:
         dirty = np.flatnonzero(model.firm_carbon_intensity > g.emission_standard[f.place])
     leaves[dirty[rng.random(len(dirty)) < g.enforcement[f.place[dirty]]]] = True
     model.step_counts["exits"] = group_sum(f.place[leaves], None, n)
+    money.book_exits(model, leaves)
 
     n_children = np.diff(net.children_offsets)
     cheapest = np.full(n, np.inf)
@@ -705,12 +784,16 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     origin = f.place[movers]
     pick = net.children_offsets[origin] + (rng.random(len(movers)) * n_children[origin]).astype(np.int64)
     f.place[movers] = net.children[pick]
+    money.book_relocation(model, movers, origin)
     model.step_counts["relocations_out"] = group_sum(origin, None, n)
     model.step_counts["relocations_in"] = group_sum(f.place[movers], None, n)
     model.step_flows["relocation"] = sp.csr_matrix(
         (np.ones(len(origin)), (f.place[movers], origin)), shape=(n, n))
 
-    gone, uids = f.keep_and_append(~leaves, **_entrants(model, ~leaves))
+    entrants = _entrants(model, ~leaves)
+    if entrants:
+        money.book_entrants(model, entrants["place"], entrants["debt"])
+    gone, uids = f.keep_and_append(~leaves, **entrants)
     model.remove_firm_handles(gone)
     model.add_firm_handles(uids)
 

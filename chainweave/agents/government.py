@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from chainweave.agents.money import book_migration
 from chainweave.agents.table import ColumnTable, RowAgent
 from chainweave.network import ResourceType, column_sums, row_sums
 from chainweave.parameters import POLICY_SHARES
@@ -139,11 +140,13 @@ def migration_flows(model: ClusterModel) -> sp.csr_matrix:
 def migrate_population(model: ClusterModel) -> None:
     """Step 2: moves people between places, then adds natural growth and urbanizes.
 
-    Migration conserves residents exactly; natural growth is the only other change. The urban
+    Migration conserves residents exactly; natural growth is the only other change. Movers
+    take the mean deposit of the place they leave (`money.book_migration`). The urban
     share closes a fraction of its gap to the non-agricultural share of local jobs.
     """
     g, prm = model.governments, model.params
     flows = migration_flows(model)
+    book_migration(model, flows, g.population)
     g.migration_in = row_sums(flows)
     g.migration_out = column_sums(flows)
     g.population = (g.population + g.migration_in - g.migration_out) * (1 + prm.natural_growth_rate)

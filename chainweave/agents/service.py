@@ -115,12 +115,15 @@ def provide_services(model: ClusterModel) -> None:
     (gravity over the kernel, capped by each provider place's capacity).
     Credit: a firm's desired investment is I* = K (delta + g*), g* = clip(a (d/y - 1),
     -delta, 0.3) with d its last demand and y its capacity. It asks banks for what keeps its
-    debt at the target leverage, lambda (K + I*) - debt, and invests min(I*, (1 - lambda) I*
-    + credit) (the equity part only while its net worth is positive).
+    debt at the target leverage, lambda (K + I*) - debt, and orders capital goods for
+    min(I*, (1 - lambda) I* + credit) M yuan (the equity part only while its net worth is
+    positive); what is delivered and paid joins capital at the year's accounts
+    (`firm.pay_for_goods`, `firm.settle_accounts`).
     Venture capital: each young high-tech enterprise seeks a fixed ticket; equity raises net
-    worth and capital.
+    worth and is spent on capital goods (or R&D staff, `firm.finance_rd`).
     Incubation: startups (young firms x enterprises per firm) seek places; a startup is hosted
-    with the share its place obtained and receives support x quality per enterprise as equity.
+    with the share its place obtained and receives support x quality per enterprise as a
+    grant from its place's government (`incubator_support`), which raises its net worth.
     Intermediation: enterprises seek service; coverage and quality feed the transfer odds.
     Startups and firms are counted in real enterprises, so coverage does not depend on how
     many model firms represent the cluster.
@@ -144,7 +147,6 @@ def provide_services(model: ClusterModel) -> None:
     f.venture_capital = vc_asked * vc_granted[f.place]
     f.net_worth += f.venture_capital
     f.invested += f.venture_capital
-    f.capital += f.invested
 
     startups = np.flatnonzero(f.age < prm.young_age)
     hosting, coverage = serve(model, ServiceKind.INCUBATOR,
@@ -153,7 +155,9 @@ def provide_services(model: ClusterModel) -> None:
     hosted = startups[model.rng.random(len(startups)) < coverage[f.place[startups]]]
     f.incubated = np.zeros(len(f), dtype=bool)
     f.incubated[hosted] = True
-    f.net_worth[hosted] += prm.incubator_support * per_firm * quality[f.place[hosted]]
+    f.incubator_support = np.zeros(len(f))
+    f.incubator_support[hosted] = prm.incubator_support * per_firm * quality[f.place[hosted]]
+    f.net_worth += f.incubator_support
     model.incubation_coverage, model.incubation_quality = coverage, quality
 
     desks, reached = serve(model, ServiceKind.INTERMEDIARY, group_sum(f.place, None, n) * per_firm)

@@ -1,0 +1,75 @@
+"""Stock-flow consistency: every payment has a payer and a payee, and the money accounts
+agree with the model's own balance sheets, every year (`chainweave.agents.money`)."""
+
+import numpy as np
+import pytest
+
+from chainweave.agents.money import Sector
+from chainweave.scenarios import load_scenario
+
+TOLERANCE = 1e-9
+YEARS = 12
+
+
+def _model(seed, policies=(), **params):
+    values = {"params.n_firms": 1500, **{f"params.{k}": v for k, v in params.items()}}
+    scenario = load_scenario("yijing_jingen").with_values(values)
+    if policies:
+        scenario = scenario.with_policies(list(policies))
+    return scenario.build_model(seed=seed, record_flows=False, firm_handles=False, steps=YEARS)
+
+
+CASES = {
+    "default": {},
+    "no outside growth": {"export_growth": 0.0},
+    # Carbon price, standards and enforcement close dirty firms; finance shocks lend more.
+    "levers": {"carbon_price": 200.0, "emission_standard": 300.0, "enforcement_share": 0.03,
+               "incubator_share": 0.03, "rd_subsidy_share": 0.1},
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_accounts_balance_every_year(case):
+    for seed in (0, 1):
+        model = _model(seed, **CASES[case])
+        for _ in range(YEARS):
+            model.step()
+            errors = model.ledger.errors(model)
+            assert max(errors.values()) < TOLERANCE, (case, seed, model.year, errors)
+
+
+def test_accounts_balance_under_every_policy_of_the_library():
+    from chainweave.scenarios.policies import POLICIES
+
+    model = _model(2, policies=sorted(POLICIES))
+    for _ in range(8):
+        model.step()
+        assert max(model.ledger.errors(model).values()) < TOLERANCE, model.ledger.errors(model)
+
+
+def test_money_goes_round():
+    """Each sector pays and is paid: households are paid wages and buy goods, governments
+    collect taxes and pay salaries, banks lend and are repaid, the outside world buys."""
+    model = _model(3)
+    model.run(3)
+    booked = model.ledger.transactions().set_index("item")
+    paid = booked["paid"]
+    for item in ("sales", "wages", "taxes", "government pay", "credit", "repayment",
+                 "interest", "dividends", "R&D wages"):
+        assert paid[item] > 0, item
+    bought = model.purchases
+    assert bought.households.sum() > 0 and bought.exports.sum() > 0
+    assert np.isclose(bought.households.sum() + bought.government.sum() + bought.intermediates.sum()
+                      + bought.investment.sum() + bought.exports.sum(),
+                      booked.loc["sales", "received"], rtol=1e-12)
+
+
+def test_the_check_finds_money_made_from_nothing():
+    """Capital that no one paid for, or a payment with no payee, shows in the errors."""
+    model = _model(4)
+    model.run(2)
+    model.firms.capital[0] += 1.0
+    assert model.ledger.errors(model)["firm_money"] > 1e-7
+    model.firms.capital[0] -= 1.0
+    model.ledger.balance[Sector.HOUSEHOLDS, 0] += 1.0
+    assert model.ledger.errors(model)["accounts"] > 1e-7
