@@ -529,8 +529,7 @@ def goods_demanded(model: ClusterModel) -> GoodsDemand:
 def pay_for_goods(model: ClusterModel, wanted: GoodsDemand, goods: GravitySplit,
                   export_orders: NDArray[np.float64], asked: NDArray[np.float64],
                   sold: NDArray[np.float64]) -> money.Purchases:
-    """Returns what each place's buyers paid for the goods delivered; sets firms' input and
-    capital-goods payments.
+    """Returns what each place's buyers paid for the goods delivered; sets firms' bills.
 
     A buyer pays for what it got, at the mean price of the place and sector it bought from:
     each unit asked of cell (q, i) is worth v_qi = (sold_qi / asked_qi) x revenue_qi / sold_qi,
@@ -706,8 +705,9 @@ def settle_accounts(model: ClusterModel) -> None:
 
     The capital goods delivered this year join capital (`capital_bought`, M yuan at the
     price paid), so they work from next year. The year's payments are booked in the money
-    accounts (`money.book_year`). Net worth += profit - profit tax - dividends (a share `dividend_payout` of profit after
-    tax, when positive); K <- (1 - delta) K; debt <- (1 - repayment) debt; age + 1.
+    accounts (`money.book_year`). Net worth += profit - profit tax - dividends (a share
+    `dividend_payout` of profit after tax, when positive); K <- (1 - delta) K;
+    debt <- (1 - repayment) debt; age + 1.
     Taxes (VAT, profit tax, emission payments) are the place's revenue for next year's budget;
     wages, R&D wages and dividends are its households' income (`household_income`), which
     they spend next year.

@@ -138,8 +138,10 @@ class MoneyLedger:
 
     def pay(self, item: str, payer: Sector, payee: Sector, paid: NDArray[np.float64],
             received: NDArray[np.float64] | None = None) -> None:
-        """Books one kind of payment: ``paid`` by place leaves the payer's accounts and
-        ``received`` by place (``paid`` when None) reaches the payee's."""
+        """Books one kind of payment, by place: ``paid`` leaves the payer's accounts.
+
+        ``received`` (``paid`` when None) reaches the payee's.
+        """
         received = paid if received is None else received
         self.balance[payer] -= paid
         self.balance[payee] += received
@@ -150,8 +152,10 @@ class MoneyLedger:
             self.taxes += received
 
     def buy(self, paid: dict[Sector, NDArray[np.float64]], received: NDArray[np.float64]) -> None:
-        """Books the year's sales of goods: ``paid`` by each buying sector and place,
-        ``received`` by the selling firms' places (their revenue)."""
+        """Books the year's sales of goods, by place.
+
+        ``paid`` by each buying sector, ``received`` by the selling firms (their revenue).
+        """
         for payer, amount in paid.items():
             self.balance[payer] -= amount
         self.balance[Sector.FIRMS] += received
@@ -270,9 +274,11 @@ def book_relocation(model: ClusterModel, movers: NDArray[np.int64],
 
 
 def book_entrants(model: ClusterModel, place: NDArray[np.int64], debt: NDArray[np.float64]) -> None:
-    """Books the founding of new firms: founders bring the equipment in kind, and the bank
-    loan at the target leverage pays them for the part the firm borrows, so an entrant starts
-    with no money (net worth - capital + debt = 0)."""
+    """Books the founding of new firms, with no money of their own.
+
+    Founders bring the equipment in kind, and the bank loan at the target leverage pays them
+    for the part the firm borrows, so an entrant starts with net worth - capital + debt = 0.
+    """
     led, n = model.ledger, model.net.n
     lent = group_sum(place, debt, n)
     led.pay("entrants' loans", Sector.FINANCE, Sector.FIRMS, lent)
