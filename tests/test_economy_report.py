@@ -11,6 +11,7 @@ from chainweave.validation.economy import (
     okun_fit,
     seed_statistics,
     size_quintile,
+    summarize,
     yearly_path,
 )
 
@@ -36,6 +37,16 @@ def test_okun_fit_recovers_a_known_slope():
 def test_okun_fit_drops_missing_years_and_needs_three():
     assert okun_fit([np.nan, 1.0, 2.0, 3.0], [0.0, -1.0, -2.0, -3.0]).slope == pytest.approx(-1.0)
     assert np.isnan(okun_fit([1.0, 2.0], [0.0, 1.0]).slope)
+
+
+def test_growth_per_point_interval_is_ordered_and_open_where_the_slope_reaches_zero():
+    okun = pd.DataFrame({"arm": "a", "seed": [1, 2, 3], "slope": [-0.5, -0.4, -0.3], "slope_se": 0.1,
+                         "intercept": 1.0, "r2": 0.5, "years": 10, "stable_growth": 2.5})
+    row = summarize({"okun": okun}).iloc[-1]
+    assert row["statistic"].startswith("growth that goes with 1 point less")
+    assert row["mean"] == pytest.approx(2.5) and row["ci_low"] < 2.5 < row["ci_high"]
+    wide = summarize({"okun": okun.assign(slope=[-0.5, 0.1, -0.3])}).iloc[-1]
+    assert np.isfinite(wide["ci_low"]) and np.isnan(wide["ci_high"])
 
 
 def test_age_classes_and_size_quintiles():

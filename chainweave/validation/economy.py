@@ -450,7 +450,7 @@ def summarize(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 row = _summary_row(section, "growth that goes with 1 point less unemployment (-1 / slope)",
                                    "%", arm, t["slope"])
                 ends = [row["mean"], row["ci_low"], row["ci_high"]]
-                row["mean"], row["ci_high"], row["ci_low"] = (-1 / v if v < 0 else math.nan for v in ends)
+                row["mean"], row["ci_low"], row["ci_high"] = (-1 / v if v < 0 else math.nan for v in ends)
                 rows.append(row)
     if "employment" in tables:
         for arm, t in tables["employment"].groupby("arm", sort=False):
@@ -483,8 +483,9 @@ def _number(value: Any) -> str:
 def _value(row: Any) -> str:
     if not math.isfinite(row.mean):
         return "n/a"
-    if not (math.isfinite(row.ci_low) and math.isfinite(row.ci_high)):
-        return f"{_number(row.mean)} [unbounded]"
+    if not math.isfinite(row.ci_high):  # -1 / slope where the slope's interval reaches 0
+        low = _number(row.ci_low) if math.isfinite(row.ci_low) else "unbounded"
+        return f"{_number(row.mean)} [{low}, unbounded)"
     if row.ci_low == row.ci_high:
         return _number(row.mean)
     return f"{_number(row.mean)} [{_number(row.ci_low)}, {_number(row.ci_high)}]"
