@@ -417,6 +417,8 @@ class ClusterModel(mesa.Model):
         accounts = firm.firm_accounts(self)
         gov.tax_revenue = accounts.taxes_by_place(f.place, n)
         self.household_income = firm.household_income(self, accounts)
+        # Firms have kept a normal year's retained earnings for every year of their age.
+        f.net_worth += f.age * np.maximum(accounts.profit - accounts.profit_tax - accounts.dividends, 0.0)
         # Public services start at the stock this spending would sustain.
         gov.public_services = gov.tax_revenue * gov.public_services_share \
             / max(prm.public_services_depreciation, 1e-9)

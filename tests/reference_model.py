@@ -311,10 +311,21 @@ class RefFirm(RefAgent):
         """Whether it emits more per output than the emission standard."""
         return self.carbon_intensity() > self.model.params.emission_standard
 
+    def fragility(self) -> float:
+        """The odds that this year's unforeseen loss exceeds its net worth (`firm.fragility`)."""
+        m, prm = self.model, self.model.params
+        if prm.loss_shock_sd == 0:
+            return 0.0
+        size = max(self.labour / m.reference_firm_size, 1e-12)
+        sd = prm.loss_shock_sd * self.revenue * size ** -prm.loss_shock_size_elasticity
+        if sd <= 0:
+            return 0.0
+        return 0.5 * math.erfc(max(self.net_worth, 0.0) / sd / math.sqrt(2.0))
+
     def decide_exit(self, u_exit: float, u_close: float | None, quality: float, enforcement: float) -> bool:
         """Whether it exits; ``u_close`` is its closure draw (None unless it is dirty)."""
         prm = self.model.params
-        hazard = prm.exit_hazard * (1 - quality if self.incubated else 1.0)
+        hazard = (prm.exit_hazard + self.fragility()) * (1 - quality if self.incubated else 1.0)
         closed = u_close is not None and u_close < enforcement
         too_small = self.labour < prm.min_firm_size * self.model.reference_firm_size
         return self.net_worth < 0 or too_small or u_exit < hazard or closed
@@ -822,12 +833,12 @@ class ReferenceModel(ClusterModel):
         rd_share = self.per_cell(lambda f: f.rd_share).ravel()
         position = self.per_cell(lambda f: f.position).ravel()
         log_markup = self.per_cell(lambda f: math.log(f.markup)).ravel()
-        noise = self.rng.lognormal(0.0, 0.1, int(entrants.sum()))
+        noise = self.rng.lognormal(0.0, prm.entrant_productivity_spread, int(entrants.sum()))
         new_firms = []
         k = 0
         for cell in range(cells):
             for _ in range(entrants[cell]):
-                size = 0.5 * (labour[cell] / max(incumbents[cell], 1))
+                size = prm.entrant_relative_size * (labour[cell] / max(incumbents[cell], 1))
                 capital = size * prm.capital_per_worker
                 state = dict.fromkeys(FirmTable.COLUMNS, 0)
                 state.update(

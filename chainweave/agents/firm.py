@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy import special
 
 from chainweave.agents import knowledge, money
 from chainweave.agents.government import reserve_ratio
@@ -730,8 +731,9 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     """Step 6b: firms exit, relocate down the hierarchy, and new firms enter.
 
     Exit: net worth below zero; or labour below the minimum viable size (`min_firm_size` x
-    the step-0 mean firm's); or a baseline hazard (times 1 - incubator effectiveness for
-    an incubated startup) plus the policy exit pressure on the firm's sector in its place (0
+    the step-0 mean firm's); or a hazard, the baseline `exit_hazard` plus the firm's
+    `fragility` (the odds that an unforeseen loss exceeds its net worth), times 1 - incubator
+    effectiveness for an incubated startup, plus the policy exit pressure on the firm's sector in its place (0
     unless a division-of-labour or resource policy retires capacity); or, above the place's
     emission standard, closure with probability equal to the place's enforcement level.
     Relocation (gradient transfer): a firm of a polluting or low-value-added sector (carbon
@@ -760,7 +762,7 @@ def exit_enter_relocate(model: ClusterModel) -> None:
                                 model.rng, model.net)
     m, n = len(f), net.n
     quality = model.incubation_quality
-    hazard = prm.exit_hazard * np.where(f.incubated, 1 - quality[f.place], 1.0)
+    hazard = (prm.exit_hazard + fragility(model)) * np.where(f.incubated, 1 - quality[f.place], 1.0)
     if model.exit_pressure.any():  # 0 unless a policy retires capacity
         hazard += model.exit_pressure.ravel()[f.place * sec.n + f.sector]
     too_small = f.labour < prm.min_firm_size * model.reference_firm_size
@@ -798,6 +800,28 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     model.add_firm_handles(uids)
 
 
+def fragility(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns each firm's probability that this year's unforeseen loss exceeds its net worth.
+
+    The loss is normal with mean 0 and sd sigma x revenue x (L / L_ref)^-beta, sigma =
+    `loss_shock_sd`, beta = `loss_shock_size_elasticity`, L_ref the step-0 mean firm size: a
+    larger firm spreads its risks over more products and buyers, so its relative volatility
+    is smaller (Stanley et al. 1996 and Amaral et al. 1997 find the sd of firm growth falling
+    as size^-0.15 to ^-0.2). The firm fails when the loss wipes out its net worth NW, with
+    probability Phi(-NW / sd): the financial fragility of Greenwald and Stiglitz (1993) and
+    Delli Gatti et al. (2005), in which the odds of bankruptcy fall with the equity buffer.
+    Young firms start with thin buffers and build them up, so failures fall with age.
+    Losses that do not sink a firm are not booked. 0 for a firm that sold nothing.
+    """
+    f, prm = model.firms, model.params
+    if prm.loss_shock_sd == 0:
+        return np.zeros(len(f))
+    size = np.maximum(f.labour / model.reference_firm_size, 1e-12)
+    sd = prm.loss_shock_sd * f.revenue * size ** -prm.loss_shock_size_elasticity
+    ratio = np.divide(np.maximum(f.net_worth, 0.0), sd, out=np.full(len(f), np.inf), where=sd > 0)
+    return 0.5 * special.erfc(ratio / np.sqrt(2.0))
+
+
 def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
     """Returns the columns of this year's entrants, drawn from the firms that stay.
 
@@ -826,10 +850,10 @@ def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArra
         return (group_sum(cell, weight * values, cells) / np.maximum(incumbents, 1))[new_cell]
 
     k = len(new_cell)
-    labour = 0.5 * cell_mean(f.labour)
+    labour = prm.entrant_relative_size * cell_mean(f.labour)
     return dict(
         place=new_cell // sec.n, sector=new_cell % sec.n,
-        productivity=cell_mean(f.productivity) * rng.lognormal(0.0, 0.1, k),
+        productivity=cell_mean(f.productivity) * rng.lognormal(0.0, prm.entrant_productivity_spread, k),
         labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
         net_worth=(1 - prm.target_leverage) * labour * prm.capital_per_worker,
         debt=prm.target_leverage * labour * prm.capital_per_worker,
