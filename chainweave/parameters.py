@@ -284,13 +284,13 @@ class ModelParams:
         0.02, 0, 0.3, "1/yr", "yearly exit probability from causes outside the model"
     )
     loss_shock_sd: float = _p(
-        0.5, 0.0, 1.0, "1", "sd of a firm's unforeseen yearly loss / revenue, at the reference size"
+        0.6, 0.0, 1.0, "1", "sd of a firm's unforeseen yearly loss / revenue, at the reference size"
     )
     loss_shock_size_elasticity: float = _p(
         0.2, 0.0, 0.5, "1", "how fast the sd of the loss falls with the firm's size (labour / reference size)"
     )
     entry_rate: float = _p(
-        0.08, 0, 0.3, "1/yr", "entrants per year per step-0-sized firm's worth of a cell's jobs"
+        0.06, 0, 0.3, "1/yr", "entrants per year per step-0-sized firm's worth of a cell's jobs"
     )
     entrant_relative_size: float = _p(
         0.25, 0.05, 1.0, "1", "an entrant's labour as a share of its cell's mean firm's"
