@@ -36,8 +36,10 @@ TARGETED = {
 """Policies tested where the papers aim them, not everywhere."""
 
 
-STRUCTURAL = {"division_of_labour"}
-"""Policies tested over `MORE_SEEDS`."""
+STRUCTURAL = {"division_of_labour", "smart_shrinkage"}
+"""Policies tested over `MORE_SEEDS`: their outcomes pass through the economy (smart
+shrinkage's public services come out of the public pay that households spend, so the
+shrinking places' tax base, and with it the services, respond too)."""
 
 
 @cache
