@@ -169,8 +169,9 @@ def test_employment_dips_after_a_demand_shock_and_recovers():
 
 def test_the_size_distribution_reaches_a_stationary_pareto_tail():
     """Hill estimate of the tail exponent of firm employment (top 5 %), mean of ten seeds at
-    the default 20,000 firms (smaller runs have thinner tails to estimate from): within 0.8-1.3 at step 20 and at step 50, the two within 0.15 of each other
-    (Axtell 2001 finds about 1 for US firms)."""
+    the default 20,000 firms (smaller runs have thinner tails to estimate from): within
+    0.8-1.3 at step 20 and at step 50, the two within 0.15 of each other (Axtell 2001 finds
+    about 1 for US firms)."""
     from chainweave.validation.statistics import hill_estimate
 
     at = {20: [], 50: []}
