@@ -37,7 +37,14 @@ import mesa
 import numpy as np
 import scipy.sparse as sp
 
-from chainweave.agents.firm import MARKUP_MAX, MARKUP_MIN, MAX_WAGE_CHANGE, FirmTable, PlaceYear
+from chainweave.agents.firm import (
+    FRAGILITY_RANGE,
+    MARKUP_MAX,
+    MARKUP_MIN,
+    MAX_WAGE_CHANGE,
+    FirmTable,
+    PlaceYear,
+)
 from chainweave.agents.government import DECLINING_BELOW, MATURE_BELOW, REGENERATING_ABOVE
 from chainweave.agents.institute import RESEARCHER_ELASTICITY, InstituteTable
 from chainweave.agents.service import ProviderTable, ServiceKind
@@ -318,9 +325,10 @@ class RefFirm(RefAgent):
             return 0.0
         size = max(self.labour / m.reference_firm_size, 1e-12)
         sd = prm.loss_shock_sd * self.revenue * size ** -prm.loss_shock_size_elasticity
-        if sd <= 0:
+        buffer = max(self.net_worth, 0.0)
+        if not buffer < FRAGILITY_RANGE * sd:
             return 0.0
-        return 0.5 * math.erfc(max(self.net_worth, 0.0) / sd / math.sqrt(2.0))
+        return 0.5 * math.erfc(buffer / sd / math.sqrt(2.0))
 
     def decide_exit(self, u_exit: float, u_close: float | None, quality: float, enforcement: float) -> bool:
         """Whether it exits; ``u_close`` is its closure draw (None unless it is dirty)."""

@@ -132,7 +132,9 @@ def test_chosen_mix_meets_its_target_out_of_sample_and_costs_less_than_any_singl
     base = chainweave.load_scenario("yijing_jingen").with_values(TINY)
     baseline_d, _ = _county_d_and_cost(base, replicate_seeds(5, 3))
     threshold = baseline_d + 0.015          # lift the counties' D by 0.015 on average
-    result = design(model_spec(threshold), out=tmp_path / "mix", progress=False)
+    # Five replications per trial: the cheapest mix the search finds lies at the edge of the
+    # constraint, and with three its mean is too noisy to hold on fresh seeds.
+    result = design(model_spec(threshold, replications=5), out=tmp_path / "mix", progress=False)
     best = result.chosen.iloc[0]
     assert best["feasible_search"] and best["meets_all"]            # met on the 8 fresh seeds too
     assert best["D_county_final"] >= threshold
@@ -160,7 +162,7 @@ def test_chosen_mix_meets_its_target_out_of_sample_and_costs_less_than_any_singl
     # Tables on disk, the manifest, and the figures.
     tables, manifest = read_results(tmp_path / "mix")
     assert {"trials", "runs", "pareto", "chosen", "effects", "fresh_runs"} <= set(tables)
-    assert len(tables["runs"]) == 24 * 3 and manifest["kind"] == "design"
+    assert len(tables["runs"]) == 24 * 5 and manifest["kind"] == "design"
     assert (tmp_path / "mix" / "trials.csv").is_file()
     from chainweave.figures.design import plot_design
 

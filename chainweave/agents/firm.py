@@ -36,6 +36,8 @@ STEP0_TURNOVER = 0.09
 """Yearly exit rate whose stationary age distribution step-0 firms' ages are drawn from:
 age ~ Geometric(0.09) - 1, mean 10 years (Chinese manufacturing: 8-12%, Brandt, Van
 Biesebroeck and Zhang 2012)."""
+FRAGILITY_RANGE = 40.0
+"""Net worth, in sd of the loss, beyond which a firm's fragility is 0 (erfc(40 / sqrt 2) < 1e-300)."""
 MAX_WAGE_CHANGE = 0.2
 """Largest yearly change of a place's log wage (wage rigidity; bounds the wage curve)."""
 
@@ -823,7 +825,9 @@ def fragility(model: ClusterModel) -> NDArray[np.float64]:
         return np.zeros(len(f))
     size = np.maximum(f.labour / model.reference_firm_size, 1e-12)
     sd = prm.loss_shock_sd * f.revenue * size ** -prm.loss_shock_size_elasticity
-    ratio = np.divide(np.maximum(f.net_worth, 0.0), sd, out=np.full(len(f), np.inf), where=sd > 0)
+    buffer = np.maximum(f.net_worth, 0.0)
+    # Past 40 sd the odds are below 1e-300: 0, without dividing by a vanishing sd.
+    ratio = np.divide(buffer, sd, out=np.full(len(f), np.inf), where=buffer < FRAGILITY_RANGE * sd)
     return 0.5 * special.erfc(ratio / np.sqrt(2.0))
 
 
