@@ -338,8 +338,8 @@ def finance_rd(model: ClusterModel) -> NDArray[np.float64]:
     """Returns what each firm's new finance pays for R&D staff this year, M yuan.
 
     `vc_rd_share` of the venture capital it received plus, for a firm of a high-tech sector,
-    `innovation_credit_share` of its new credit (S&T credit), at most its capital: the money
-    is spent on researchers instead of equipment, at most the capital goods it ordered.
+    `innovation_credit_share` of its new credit (S&T credit), at most the capital goods it
+    ordered: the money is spent on researchers instead of equipment.
     """
     f, prm = model.firms, model.params
     credit = np.where(model.sectors.high_tech[f.sector], prm.innovation_credit_share * f.credit, 0.0)
@@ -662,9 +662,14 @@ class FirmAccounts:
     profit_tax: NDArray[np.float64]
     dividends: NDArray[np.float64]
 
+    @property
+    def taxes(self) -> NDArray[np.float64]:
+        """What each firm pays its government: VAT, profit tax and emission payments."""
+        return self.vat + self.profit_tax + self.emission_cost
+
     def taxes_by_place(self, place: NDArray[np.int64], n_places: int) -> NDArray[np.float64]:
-        """Returns what each place's government collects: VAT, profit tax, emission payments."""
-        return group_sum(place, self.vat + self.profit_tax + self.emission_cost, n_places)
+        """Returns what each place's government collects (`taxes` summed by place)."""
+        return group_sum(place, self.taxes, n_places)
 
 
 def firm_accounts(model: ClusterModel) -> FirmAccounts:
@@ -698,14 +703,12 @@ def household_income(model: ClusterModel, accounts: FirmAccounts) -> NDArray[np.
     wages), their overhead (paid to the people who run the enterprises), the dividends they
     distribute, institutes' funding (researchers' pay), and the government pay of the place
     (`money.government_pay_share` of its budget: civil servants, inspectors, incubator staff
-    and transfers), all in the place where the firm, institute or government is.
+    and transfers), all in the place where the firm, institute or government is
+    (`money.household_pay`). Year 0 reads it directly; later years get it from the booking
+    of the year's payments (`money.book_year`).
     """
-    f, inst, g, n = model.firms, model.institutes, model.governments, model.net.n
-    overhead = model.params.overhead_per_enterprise * model.enterprises_per_firm
-    earned = (g.wage[f.place] * f.labour + f.rd_own + f.rd_subsidy + overhead
-              + accounts.dividends)
-    return (group_sum(f.place, earned, n) + group_sum(inst.place, inst.funding, n)
-            + g.budget * money.government_pay_share(model))
+    pay = money.household_pay(model, money.firm_pay(model, accounts))
+    return sum((amount for _, amount in pay.values()), np.zeros(model.net.n))
 
 
 def settle_accounts(model: ClusterModel) -> None:
@@ -717,15 +720,13 @@ def settle_accounts(model: ClusterModel) -> None:
     `dividend_payout` of profit after tax, when positive); K <- (1 - delta) K;
     debt <- (1 - repayment) debt; age + 1.
     Taxes (VAT, profit tax, emission payments) are the place's revenue for next year's budget;
-    wages, R&D wages and dividends are its households' income (`household_income`), which
-    they spend next year.
+    the pay booked to its households (`household_income`) is what they spend next year.
     """
     f, prm = model.firms, model.params
     f.capital += f.capital_bought
     accounts = firm_accounts(model)
     model.firm_carbon_intensity = accounts.carbon_intensity  # read by exit, before firms change
-    model.household_income = household_income(model, accounts)
-    money.book_year(model, accounts)
+    model.household_income = money.book_year(model, accounts)
     f.emissions, f.profit = accounts.emissions, accounts.profit
     f.net_worth += accounts.profit - accounts.profit_tax - accounts.dividends
     f.capital *= 1 - prm.depreciation_rate
@@ -755,8 +756,8 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     entrant expects less and fewer founders enter); an entrant copies
     its cell's mean productivity with log-normal noise (sigma 0.1), R&D share and value-chain
     position (the place's own calibration, not the sector's default), the geometric mean of
-    its mark-ups (a typical incumbent's, not one pulled up by a few), half its mean labour,
-    and the step-0 balance sheet (capital per worker, debt at the target leverage).
+    its mark-ups (a typical incumbent's, not one pulled up by a few), `entrant_relative_size` x
+    its mean labour, and the step-0 balance sheet (capital per worker, debt at the target leverage).
     Money: exiting firms are liquidated (`money.book_exits`), movers take their accounts
     with them (`money.book_relocation`), and entrants start with no money
     (`money.book_entrants`).

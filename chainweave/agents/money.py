@@ -103,8 +103,6 @@ class MoneyLedger:
         balance: (sectors x places) money held, M yuan; see the module docstring for signs.
         loans: The financial sector's loan book by the borrowing firm's place, M yuan.
         payments: This year's payments, one per kind.
-        household_pay: This year's income of households by place: wages, R&D wages,
-            overhead, dividends, institutes' and governments' pay, M yuan.
         taxes: This year's taxes and emission payments received by each government, M yuan.
     """
 
@@ -113,7 +111,6 @@ class MoneyLedger:
         self.balance = np.zeros((len(Sector), n_places))
         self.loans = np.zeros(n_places)
         self.payments: list[Payment] = []
-        self.household_pay = np.zeros(n_places)
         self.taxes = np.zeros(n_places)
 
     def open(self, model: ClusterModel) -> None:
@@ -133,7 +130,6 @@ class MoneyLedger:
     def begin_year(self) -> None:
         """Clears the list of this year's payments."""
         self.payments = []
-        self.household_pay = np.zeros(self.n)
         self.taxes = np.zeros(self.n)
 
     def pay(self, item: str, payer: Sector, payee: Sector, paid: NDArray[np.float64],
@@ -146,8 +142,6 @@ class MoneyLedger:
         self.balance[payer] -= paid
         self.balance[payee] += received
         self.payments.append(Payment(item, payer, payee, float(paid.sum()), float(received.sum())))
-        if payee == Sector.HOUSEHOLDS and item in HOUSEHOLD_INCOME:
-            self.household_pay += received
         if payee == Sector.GOVERNMENT and item == "taxes":
             self.taxes += received
 
@@ -175,9 +169,8 @@ class MoneyLedger:
         least 1 M yuan): ``payments`` (paid - received of each kind), ``accounts`` (the sum
         of all accounts), ``firm_money`` (each firm's money against net worth - capital +
         debt, and the firms' accounts against their money by place), ``loans`` (loan book
-        against the firms' debt by place), ``household_income`` (what households will spend
-        next year against what they were paid) and ``taxes`` (the governments' tax revenue
-        against the taxes paid).
+        against the firms' debt by place) and ``taxes`` (the governments' tax revenue against
+        the taxes paid).
         """
         f, n = model.firms, self.n
         scale = max([1.0, *(abs(p.paid) for p in self.payments)])
@@ -188,26 +181,53 @@ class MoneyLedger:
             "firm_money": max(float(np.abs(f.cash - (f.net_worth - f.capital + f.debt)).max(initial=0.0)),
                               float(np.abs(self.balance[Sector.FIRMS] - by_place).max())),
             "loans": float(np.abs(self.loans - group_sum(f.place, f.debt, n)).max()),
-            "household_income": float(np.abs(model.household_income - self.household_pay).max()),
             "taxes": float(np.abs(model.governments.tax_revenue - self.taxes).max()),
         }
         return {name: gap / scale for name, gap in gaps.items()}
 
 
-HOUSEHOLD_INCOME = frozenset({"wages", "R&D wages", "overhead", "dividends", "institutes' pay",
-                              "institutes' central funding", "government pay"})
-"""Payments to households that are income they spend next year (not asset transfers)."""
+def firm_pay(model: ClusterModel, accounts: FirmAccounts) -> dict[str, NDArray[np.float64]]:
+    """Returns, per firm, what it pays households this year by item, M yuan.
+
+    Wages, R&D wages (its own and its subsidised R&D, paid to researchers), overhead (paid to
+    the people who run the enterprises it stands for) and dividends.
+    """
+    f = model.firms
+    return {"wages": model.governments.wage[f.place] * f.labour,
+            "R&D wages": f.rd_own + f.rd_subsidy,
+            "overhead": np.full(len(f), model.params.overhead_per_enterprise * model.enterprises_per_firm),
+            "dividends": accounts.dividends}
 
 
-def book_year(model: ClusterModel, accounts: FirmAccounts) -> None:
-    """Books the year's payments of firms, households and governments (step 6a).
+def household_pay(model: ClusterModel, by_firm: dict[str, NDArray[np.float64]]
+                  ) -> dict[str, tuple[Sector, NDArray[np.float64]]]:
+    """Returns, per place, the income households are paid this year by item, with its payer.
+
+    The firms' pay (``by_firm``, `firm_pay`), institutes' funding (researchers' pay: the
+    talent and platform spending of their governments, the rest from the central
+    government outside) and government pay (`government_pay_share` of the budget), M yuan.
+    This is the income households spend next year (`firm.household_income`).
+    """
+    g, inst, n = model.governments, model.institutes, model.net.n
+    pay = {item: (Sector.FIRMS, group_sum(model.firms.place, values, n)) for item, values in by_firm.items()}
+    funded = institute_funding_from_government(model)
+    pay["institutes' pay"] = (Sector.GOVERNMENT, funded)
+    pay["institutes' central funding"] = (Sector.OUTSIDE, group_sum(inst.place, inst.funding, n) - funded)
+    pay["government pay"] = (Sector.GOVERNMENT, g.budget * government_pay_share(model))
+    return pay
+
+
+def book_year(model: ClusterModel, accounts: FirmAccounts) -> NDArray[np.float64]:
+    """Books the year's payments (step 6a); returns households' income by place, M yuan.
+
+    The income (`household_pay`) is what households spend next year.
 
     Firms' money changes by revenue - inputs - capital goods - wages - R&D - overhead -
     interest - taxes - dividends - repayment + credit + venture capital + incubator support;
     each item is booked against its payer or payee. Called by `firm.settle_accounts` once
     the capital goods are added and before debt is repaid.
     """
-    led, f, g, n, prm = model.ledger, model.firms, model.governments, model.net.n, model.params
+    led, f, n, prm = model.ledger, model.firms, model.net.n, model.params
     bought = model.purchases
 
     def firms(values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -216,15 +236,14 @@ def book_year(model: ClusterModel, accounts: FirmAccounts) -> None:
     led.buy({Sector.HOUSEHOLDS: bought.households, Sector.GOVERNMENT: bought.government,
              Sector.OUTSIDE: bought.exports, Sector.FIRMS: bought.intermediates + bought.investment},
             firms(f.revenue))
-    wage = g.wage[f.place] * f.labour
-    overhead = np.full(len(f), prm.overhead_per_enterprise * model.enterprises_per_firm)
     led.pay("rd subsidies", Sector.GOVERNMENT, Sector.FIRMS, firms(f.rd_subsidy))
     led.pay("incubator support", Sector.GOVERNMENT, Sector.FIRMS, firms(f.incubator_support))
-    led.pay("wages", Sector.FIRMS, Sector.HOUSEHOLDS, firms(wage))
-    led.pay("R&D wages", Sector.FIRMS, Sector.HOUSEHOLDS, firms(f.rd_own + f.rd_subsidy))
-    led.pay("overhead", Sector.FIRMS, Sector.HOUSEHOLDS, firms(overhead))
-    led.pay("dividends", Sector.FIRMS, Sector.HOUSEHOLDS, firms(accounts.dividends))
-    taxes = accounts.vat + accounts.profit_tax + accounts.emission_cost
+    by_firm = firm_pay(model, accounts)
+    income = np.zeros(n)
+    for item, (payer, amount) in household_pay(model, by_firm).items():
+        led.pay(item, payer, Sector.HOUSEHOLDS, amount)
+        income += amount
+    taxes = accounts.taxes
     led.pay("taxes", Sector.FIRMS, Sector.GOVERNMENT, firms(taxes))
     interest = prm.interest_rate * f.debt
     repayment = prm.debt_repayment_rate * f.debt
@@ -234,15 +253,9 @@ def book_year(model: ClusterModel, accounts: FirmAccounts) -> None:
     led.pay("venture capital", Sector.FINANCE, Sector.FIRMS, firms(f.venture_capital))
     led.loans += firms(f.credit - repayment)
 
-    funded = institute_funding_from_government(model)
-    inst_pay = group_sum(model.institutes.place, model.institutes.funding, n)
-    led.pay("institutes' pay", Sector.GOVERNMENT, Sector.HOUSEHOLDS, funded)
-    led.pay("institutes' central funding", Sector.OUTSIDE, Sector.HOUSEHOLDS, inst_pay - funded)
-    led.pay("government pay", Sector.GOVERNMENT, Sector.HOUSEHOLDS, g.budget * government_pay_share(model))
-
-    f.cash += (f.revenue - f.materials_paid - f.capital_bought - wage - f.rd_own - overhead
-               - accounts.dividends - taxes - interest - repayment + f.credit + f.venture_capital
-               + f.incubator_support)
+    f.cash += (f.revenue - f.materials_paid - f.capital_bought + f.rd_subsidy - sum(by_firm.values())
+               - taxes - interest - repayment + f.credit + f.venture_capital + f.incubator_support)
+    return income
 
 
 def book_exits(model: ClusterModel, leaves: NDArray[np.bool_]) -> None:
