@@ -369,6 +369,7 @@ class ClusterModel(mesa.Model):
         self.place_productivity = np.divide(group_sum(f.place, f.labour * f.productivity, n), jobs,
                                             out=np.full(n, self.reference_productivity),
                                             where=jobs > 0)
+        self.labour_tightness = np.full(n, prm.employment_rate)  # labour demand / supply
         # Step-0 wages: the base wage scaled by the place's productivity (passthrough phi).
         gov.wage = prm.wage_base * (self.place_productivity / self.reference_productivity) \
             ** prm.wage_productivity_passthrough
@@ -431,6 +432,9 @@ class ClusterModel(mesa.Model):
         institute.produce_knowledge(self)
         self.firm_patents = prm.patents_per_rd * group_sum(f.place, firm.fund_rd(self), n)
         firm.settle_accounts(self)
+        # Founders weigh incumbents' profitability against a normal year's (entry, 3.3.11).
+        profitable = float((f.profit > 0).mean()) if len(f) else 1.0
+        self.normal_profitable_share = max(profitable, firm.NORMAL_PROFITABLE_FLOOR)
         knowledge.burn_in_relay(self)
         self.step_flows["innovation"] = knowledge.knowledge_flows(self)
         self.step_counts = {k: np.zeros(n) for k in ("exits", "entries", "relocations_in",

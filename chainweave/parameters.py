@@ -133,6 +133,9 @@ class ModelParams:
     wage_tightness_elasticity: float = _p(
         0.5, 0, 2, "1", "elasticity of the wage to labour demand / supply"
     )
+    wage_tightness_change_elasticity: float = _p(
+        1.0, 0, 5, "1", "response of the wage to this year's change of labour demand / supply"
+    )
     consumption_share: float = _p(0.6, 0.0, 1.0, "1", "share of wages spent on final goods")
     export_growth: float = _p(0.04, -0.1, 0.1, "1/yr", "growth of demand from outside the cluster")
     export_share: float = _p(
@@ -290,7 +293,7 @@ class ModelParams:
         0.2, 0.0, 0.5, "1", "how fast the sd of the loss falls with the firm's size (labour / reference size)"
     )
     entry_rate: float = _p(
-        0.06, 0, 0.3, "1/yr", "entrants per year per step-0-sized firm's worth of a cell's jobs"
+        0.085, 0, 0.3, "1/yr", "entrants per year per step-0-sized firm's worth of a cell's jobs"
     )
     entrant_relative_size: float = _p(
         0.25, 0.05, 1.0, "1", "an entrant's labour as a share of its cell's mean firm's"
@@ -454,6 +457,8 @@ class SectorTable:
             secondary, county); each column sums to 1.
         investment_share: Share of each sector's goods in a unit of new capital; sums to 1;
             None: the final-demand shares.
+        wage_ratio: Wage of the sector's workers relative to the place's wage, > 0; None: 1
+            for every sector.
     """
 
     names: tuple[str, ...]
@@ -468,6 +473,7 @@ class SectorTable:
     rd_share: NDArray[np.float64]
     tier_mix: NDArray[np.float64]
     investment_share: NDArray[np.float64] | None = None
+    wage_ratio: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.names)
@@ -475,9 +481,11 @@ class SectorTable:
             raise ParameterError("sectors", self.names, "at least one sector")
         if self.investment_share is None:
             object.__setattr__(self, "investment_share", self.final_demand_share)
+        if self.wage_ratio is None:
+            object.__setattr__(self, "wage_ratio", np.ones(n))
         for name in ("stage", "industry_class", "high_tech", "resource_based",
                      "carbon_intensity", "final_demand_share", "base_productivity", "rd_share",
-                     "investment_share"):
+                     "investment_share", "wage_ratio"):
             arr = np.asarray(getattr(self, name))
             if arr.shape != (n,):
                 raise ParameterError(f"sectors.{name}", arr.shape, f"one value per sector ({n})")
@@ -500,8 +508,10 @@ class SectorTable:
             arr = getattr(self, name)
             if (arr < 0).any() or not np.isfinite(arr).all():
                 raise ParameterError(f"sectors.{name}", arr.tolist(), "finite values >= 0")
-        if (self.base_productivity <= 0).any():
-            raise ParameterError("sectors.base_productivity", self.base_productivity.tolist(), "> 0")
+        for name in ("base_productivity", "wage_ratio"):
+            arr = np.asarray(getattr(self, name), dtype=float)
+            if not ((arr > 0) & np.isfinite(arr)).all():
+                raise ParameterError(f"sectors.{name}", arr.tolist(), "finite values > 0")
         for name in ("rd_share", "final_demand_share", "investment_share"):
             arr = getattr(self, name)
             if ((arr < 0) | (arr > 1)).any():
@@ -566,6 +576,12 @@ def default_sectors() -> SectorTable:
         # of China's fixed investment; installation, transport and software the rest.
         investment_share=np.array([0.0, 0.0, 0.0, 0.45, 0.45, 0.0, 0.0, 0.05, 0.05]),
         base_productivity=np.array([0.6, 1.0, 1.1, 0.9, 1.2, 1.5, 0.9, 1.0, 1.4]),
+        # Average wage by sector / all sectors, urban non-private units, 2021 (NBS, China
+        # Statistical Yearbook 2022, table 4-13; all 106,837 yuan): farming 53,819; mining
+        # 108,467; manufacturing 92,459 (the five manufacturing sectors); transport 109,851
+        # and wholesale and retail 107,735 (logistics and trade); information technology
+        # 201,506 and scientific research 151,776 (tech services).
+        wage_ratio=np.array([0.50, 1.02, 0.87, 0.87, 0.87, 0.87, 0.87, 1.02, 1.65]),
         rd_share=np.array([0.002, 0.005, 0.01, 0.005, 0.016, 0.04, 0.005, 0.003, 0.03]),
         tier_mix=np.array([
             # core  secondary county

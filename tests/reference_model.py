@@ -304,7 +304,7 @@ class RefFirm(RefAgent):
         emission_cost = per_tonne * self.emissions / 1e6
         vat = prm.vat_rate * max(self.value_added, 0.0)
         overhead = prm.overhead_per_enterprise * self.model.enterprises_per_firm
-        self.profit = (self.value_added - vat - gov.wage * self.labour - prm.interest_rate * self.debt
+        self.profit = (self.value_added - vat - self.wage(gov) * self.labour - prm.interest_rate * self.debt
                        - prm.depreciation_rate * self.capital - emission_cost - self.rd_own - overhead)
         profit_tax = prm.profit_tax_rate * max(self.profit, 0.0)
         self.dividends = prm.dividend_payout * max(self.profit - profit_tax, 0.0)
@@ -313,6 +313,10 @@ class RefFirm(RefAgent):
         self.debt *= 1 - prm.debt_repayment_rate
         self.age += 1
         return vat + profit_tax + emission_cost
+
+    def wage(self, gov: RefGovernment) -> float:
+        """The wage it pays a worker: its place's times its sector's ratio (`money.firm_wage`)."""
+        return gov.wage * self.model.sectors.wage_ratio[self.sector]
 
     def is_dirty(self) -> bool:
         """Whether it emits more per output than the emission standard."""
@@ -662,12 +666,14 @@ class ReferenceModel(ClusterModel):
             mean_a = skills[p] / jobs[p] if jobs[p] > 0 else self.place_productivity[p]
             tightness = _div(wanted[p], g.labour_supply, prm.employment_rate)
             change = (prm.wage_productivity_passthrough * math.log(mean_a / self.place_productivity[p])
-                      + prm.wage_tightness_elasticity * (tightness - prm.employment_rate))
+                      + prm.wage_tightness_elasticity * (tightness - prm.employment_rate)
+                      + prm.wage_tightness_change_elasticity * (tightness - self.labour_tightness[p]))
             g.wage = g.wage * math.exp(_clip(change, -MAX_WAGE_CHANGE, MAX_WAGE_CHANGE))
+            self.labour_tightness[p] = tightness
             self.place_productivity[p] = mean_a
         materials = self.sector_price @ sec.io
         for f in firms:
-            f.produce(govs[f.place].wage, govs[f.place].reserve_ratio(), materials[f.sector])
+            f.produce(f.wage(govs[f.place]), govs[f.place].reserve_ratio(), materials[f.sector])
         weighted = [0.0] * sec.n
         capacity = [0.0] * sec.n
         for f in firms:
@@ -767,7 +773,7 @@ class ReferenceModel(ClusterModel):
         overhead = self.params.overhead_per_enterprise * self.enterprises_per_firm
         for f in self.firms_ref:
             taxes[f.place] += f.settle(govs[f.place])
-            income[f.place] += (govs[f.place].wage * f.labour + f.rd_own + f.rd_subsidy + overhead
+            income[f.place] += (f.wage(govs[f.place]) * f.labour + f.rd_own + f.rd_subsidy + overhead
                                 + f.dividends)
         for p, g in enumerate(govs):  # civil servants, inspectors, incubator staff, transfers
             levers = sum(getattr(g, name) for name in POLICY_SHARES)
@@ -831,7 +837,8 @@ class ReferenceModel(ClusterModel):
                                                   * self.incubation_quality)[place_of_cell]
         slots = self.per_cell(lambda f: f.labour).ravel() / self.reference_firm_size
         crowding = np.array([min(1.0, _div(s, c, 1.0)) for s, c in zip(slots, incumbents, strict=True)])
-        entrants = self.rng.poisson(prm.entry_rate * slots * crowding * boost * 2 * profitable)
+        entrants = self.rng.poisson(prm.entry_rate * slots * crowding * boost * profitable
+                                    / self.normal_profitable_share)
         self.step_counts["entries"] = np.bincount(place_of_cell, weights=entrants.astype(float),
                                                   minlength=n)
         if entrants.sum() == 0:
@@ -897,13 +904,13 @@ class ReferenceModel(ClusterModel):
         nonprimary = self.per_place(firms, lambda f: 0.0 if primary[f.sector] else f.labour)
         nonresource = self.per_place(
             firms, lambda f: 0.0 if sec.resource_based[f.sector] else f.value_added)
-        wage = np.array([g.wage for g in self.governments_ref])
         return PlaceYear(
             output_by_sector=by_sector, value_added_by_sector=self.per_cell(lambda f: f.value_added),
             real_value_added_by_sector=self.per_cell(
                 lambda f: f.output * self.base_unit_value_added[f.sector]),
             labour_by_sector=self.per_cell(lambda f: f.labour),
-            firms_by_sector=self.per_cell(lambda f: 1.0), value_added=va, wage_bill=jobs * wage,
+            firms_by_sector=self.per_cell(lambda f: 1.0), value_added=va,
+            wage_bill=self.per_place(firms, lambda f: f.wage(self.governments_ref[f.place]) * f.labour),
             emissions=self.per_place(firms, lambda f: f.emissions), employment=jobs,
             resource_output=by_sector[:, sec.resource_based].sum(axis=1),
             nonprimary_employment_share=np.array([_div(a, b) for a, b in zip(nonprimary, jobs, strict=True)]),

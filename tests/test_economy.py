@@ -183,3 +183,24 @@ def test_the_size_distribution_reaches_a_stationary_pareto_tail():
     alpha20, alpha50 = np.mean(at[20]), np.mean(at[50])
     assert 0.8 <= alpha20 <= 1.3 and 0.8 <= alpha50 <= 1.3, (at[20], at[50])
     assert abs(alpha20 - alpha50) < 0.15, (alpha20, alpha50)
+
+
+def test_wages_follow_productivity_tightness_and_its_change():
+    """One year of the wage rule by hand: d ln w = phi d ln A + eps (tau - e*) + kappa d tau
+    per place, and every firm pays its place's wage times its sector's ratio."""
+    from chainweave.agents import firm, money
+    from chainweave.agents.table import group_sum
+
+    model = _model(5, 3)
+    model.run(2)
+    f, g, prm, n = model.firms, model.governments, model.params, model.net.n
+    wage, a_before, tau_before = g.wage.copy(), model.place_productivity.copy(), model.labour_tightness.copy()
+    tau = group_sum(f.place, f.labour_desired, n) / g.labour_supply
+    firm.hire_and_pay(model)
+    expected = (prm.wage_productivity_passthrough * np.log(model.place_productivity / a_before)
+                + prm.wage_tightness_elasticity * (tau - prm.employment_rate)
+                + prm.wage_tightness_change_elasticity * (tau - tau_before))
+    assert np.allclose(np.log(g.wage / wage), np.clip(expected, -0.2, 0.2), atol=1e-12)
+    assert np.allclose(model.labour_tightness, tau)
+    ratio = model.sectors.wage_ratio[f.sector]
+    assert np.allclose(money.firm_wage(model), g.wage[f.place] * ratio)

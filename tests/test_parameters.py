@@ -56,6 +56,26 @@ def _sector_fields(**changes):
     return {**fields, **changes}
 
 
+def test_default_wage_ratios_are_the_national_average_wages_by_sector():
+    """NBS, China Statistical Yearbook 2022, table 4-13 (urban non-private units, 2021,
+    yuan a year): each sector's average wage over all sectors' 106,837."""
+    all_sectors = 106_837
+    wages = {"agriculture": 53_819, "mining": 108_467, "chemicals": 92_459,
+             "building_materials": 92_459, "equipment": 92_459, "optoelectronics": 92_459,
+             "food_consumer": 92_459, "logistics_trade": (109_851 + 107_735) / 2,
+             "tech_services": (201_506 + 151_776) / 2}
+    sectors = default_sectors()
+    for name, wage in wages.items():
+        ratio = sectors.wage_ratio[sectors.names.index(name)]
+        assert ratio == pytest.approx(wage / all_sectors, abs=0.005), name
+
+
+def test_a_sector_table_without_wage_ratios_pays_every_sector_the_place_wage():
+    fields = _sector_fields()
+    del fields["wage_ratio"]
+    assert (SectorTable(**fields).wage_ratio == 1.0).all()
+
+
 def test_default_sectors_have_value_added_in_zero_one():
     va = default_sectors().value_added_share
     assert np.all((va > 0) & (va < 1))
@@ -72,6 +92,9 @@ def test_default_sectors_have_value_added_in_zero_one():
         ({"carbon_intensity": np.full(9, -1.0)}, "sectors.carbon_intensity"),
         ({"tier_mix": np.full((9, 3), 0.5)}, "sectors.tier_mix"),
         ({"stage": np.zeros(4)}, "sectors.stage"),
+        ({"wage_ratio": np.zeros(9)}, "sectors.wage_ratio"),
+        ({"wage_ratio": np.full(9, np.inf)}, "sectors.wage_ratio"),
+        ({"wage_ratio": np.ones(4)}, "sectors.wage_ratio"),
     ],
 )
 def test_bad_sector_tables_name_the_field(changes, field):

@@ -38,6 +38,9 @@ age ~ Geometric(0.09) - 1, mean 10 years (Chinese manufacturing: 8-12%, Brandt, 
 Biesebroeck and Zhang 2012)."""
 FRAGILITY_RANGE = 40.0
 """Net worth, in sd of the loss, beyond which a firm's fragility is 0 (erfc(40 / sqrt 2) < 1e-300)."""
+NORMAL_PROFITABLE_FLOOR = 0.5
+"""Least step-0 share of profitable firms that entry takes as normal: where fewer firms make a
+profit at step 0, a cell's entry odds are at most twice `entry_rate`'s, not without bound."""
 MAX_WAGE_CHANGE = 0.2
 """Largest yearly change of a place's log wage (wage rigidity; bounds the wage curve)."""
 
@@ -142,7 +145,7 @@ def place_year(model: ClusterModel) -> PlaceYear:
         labour_by_sector=labour,
         firms_by_sector=by_cell(None),
         value_added=place_va,
-        wage_bill=jobs * model.governments.wage,
+        wage_bill=(labour @ sec.wage_ratio) * model.governments.wage,
         emissions=group_sum(f.place, f.emissions, n),
         employment=jobs,
         resource_output=output[:, sec.resource_based].sum(axis=1),
@@ -460,11 +463,15 @@ def hire_and_pay(model: ClusterModel) -> None:
     growth rates, as in Dosi et al. 2010's wage rule):
 
         ln w_p(t) = ln w_p(t-1) + phi (ln A_p(t) - ln A_p(t-1)) + eps (tau_p(t) - e*)
+                    + kappa (tau_p(t) - tau_p(t-1))
 
     with A_p the labour-weighted mean productivity of the place's firms, tau_p = labour demand
     / supply and e* the step-0 employment rate (`employment_rate`), the change bounded to
     +-`MAX_WAGE_CHANGE` a year. Tight markets raise wages, slack ones lower them, so prices
-    (mark-up on unit cost) and with them real demand and employment come back.
+    (mark-up on unit cost) and with them real demand and employment come back. The last term
+    (kappa = `wage_tightness_change_elasticity`) is Dosi et al.'s response of wages to the
+    change of unemployment (their psi_3 Delta U / U): wages fall as soon as a market slackens,
+    not only once slack has built up, which damps the wage-employment cycle.
     """
     f, g, prm, n = model.firms, model.governments, model.params, model.net.n
     wanted = group_sum(f.place, f.labour_desired, n)
@@ -476,9 +483,10 @@ def hire_and_pay(model: ClusterModel) -> None:
     tightness = np.divide(wanted, g.labour_supply, out=np.full(n, prm.employment_rate),
                           where=g.labour_supply > 0)
     change = (prm.wage_productivity_passthrough * np.log(mean_a / model.place_productivity)
-              + prm.wage_tightness_elasticity * (tightness - prm.employment_rate))
+              + prm.wage_tightness_elasticity * (tightness - prm.employment_rate)
+              + prm.wage_tightness_change_elasticity * (tightness - model.labour_tightness))
     g.wage = g.wage * np.exp(np.clip(change, -MAX_WAGE_CHANGE, MAX_WAGE_CHANGE))
-    model.place_productivity = mean_a
+    model.place_productivity, model.labour_tightness = mean_a, tightness
 
 
 def unit_cost(model: ClusterModel, materials: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -489,7 +497,7 @@ def unit_cost(model: ClusterModel, materials: NDArray[np.float64]) -> NDArray[np
     sector prices (`ClusterModel.material_cost`).
     """
     f = model.firms
-    labour_cost = np.divide(model.governments.wage[f.place] * f.labour, f.capacity,
+    labour_cost = np.divide(money.firm_wage(model) * f.labour, f.capacity,
                             out=np.zeros(len(f)), where=f.capacity > 0)
     return labour_cost + materials[f.sector]
 
@@ -688,7 +696,7 @@ def firm_accounts(model: ClusterModel) -> FirmAccounts:
     emission_cost = per_tonne * emissions / 1e6
     vat = prm.vat_rate * np.maximum(f.value_added, 0.0)
     overhead = prm.overhead_per_enterprise * model.enterprises_per_firm
-    profit = (f.value_added - vat - g.wage[f.place] * f.labour - prm.interest_rate * f.debt
+    profit = (f.value_added - vat - money.firm_wage(model) * f.labour - prm.interest_rate * f.debt
               - prm.depreciation_rate * f.capital - emission_cost - f.rd_own - overhead)
     profit_tax = prm.profit_tax_rate * np.maximum(profit, 0.0)
     return FirmAccounts(carbon_intensity=intensity, emissions=emissions, emission_cost=emission_cost,
@@ -749,9 +757,11 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     child places is pushed by p = rate x x / (x + x_half), x = w_p / min child wage - 1 +
     enforcement; a pushed firm moves to a child place drawn uniformly.
     Entry: entrants per place and sector ~ Poisson(rate x slots x (1 + boost x incubation
-    coverage x quality) x 2 x profitable share x policy entry factor (1 unless a policy
-    favours the sector in the place) x crowding), slots = the cell's jobs / the step-0 mean
-    firm size (so the number of firms follows the labour force, not its own past), crowding
+    coverage x quality) x profitable share / step-0 profitable share
+    (`normal_profitable_share`: founders weigh incumbents' profits against a normal year's)
+    x policy entry factor (1 unless a policy favours the sector in the place) x crowding),
+    slots = the cell's jobs / the step-0 mean firm size (so the number of firms follows the
+    labour force, not its own past), crowding
     = min(1, slots / incumbents) (where the cell's firms are smaller than the step-0 mean, an
     entrant expects less and fewer founders enter); an entrant copies
     its cell's mean productivity with log-normal noise (sigma 0.1), R&D share and value-chain
@@ -850,8 +860,8 @@ def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArra
                                               * model.incubation_quality)[place_of_cell]
     slots = group_sum(cell, weight * f.labour, cells) / model.reference_firm_size
     crowding = np.minimum(1.0, np.divide(slots, incumbents, out=np.ones(cells), where=incumbents > 0))
-    entrants = rng.poisson(prm.entry_rate * slots * crowding * boost * 2 * profitable
-                           * model.entry_factor.ravel())
+    entrants = rng.poisson(prm.entry_rate * slots * crowding * boost
+                           * profitable / model.normal_profitable_share * model.entry_factor.ravel())
     model.step_counts["entries"] = group_sum(place_of_cell, entrants.astype(float), n)
     if entrants.sum() == 0:
         return {}

@@ -186,6 +186,16 @@ class MoneyLedger:
         return {name: gap / scale for name, gap in gaps.items()}
 
 
+def firm_wage(model: ClusterModel) -> NDArray[np.float64]:
+    """Returns the wage each firm pays a worker, M yuan a year.
+
+    Its place's wage times its sector's `SectorTable.wage_ratio` (sector pay differentials,
+    from national data).
+    """
+    f = model.firms
+    return model.governments.wage[f.place] * model.sectors.wage_ratio[f.sector]
+
+
 def firm_pay(model: ClusterModel, accounts: FirmAccounts) -> dict[str, NDArray[np.float64]]:
     """Returns, per firm, what it pays households this year by item, M yuan.
 
@@ -193,7 +203,7 @@ def firm_pay(model: ClusterModel, accounts: FirmAccounts) -> dict[str, NDArray[n
     the people who run the enterprises it stands for) and dividends.
     """
     f = model.firms
-    return {"wages": model.governments.wage[f.place] * f.labour,
+    return {"wages": firm_wage(model) * f.labour,
             "R&D wages": f.rd_own + f.rd_subsidy,
             "overhead": np.full(len(f), model.params.overhead_per_enterprise * model.enterprises_per_firm),
             "dividends": accounts.dividends}

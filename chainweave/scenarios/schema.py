@@ -108,6 +108,7 @@ class SectorOverride(_Section):
     carbon_intensity: float | None = Field(None, ge=0)
     base_productivity: float | None = Field(None, gt=0)
     rd_share: float | None = Field(None, ge=0, le=1)
+    wage_ratio: float | None = Field(None, gt=0)
     high_tech: bool | None = None
     resource_based: bool | None = None
 
@@ -126,6 +127,7 @@ class SectorSpec(_Section):
     base_productivity: list[float]
     rd_share: list[float]
     tier_mix: list[list[float]]
+    wage_ratio: list[float] | None = None
 
     @field_validator("names")
     @classmethod
