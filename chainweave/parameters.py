@@ -504,10 +504,9 @@ class SectorTable:
             raise ParameterError("sectors.tier_mix", mix.round(3).tolist(),
                                  f"a {n}x3 table of shares, each tier's column summing to 1")
         object.__setattr__(self, "tier_mix", mix)
-        for name in ("carbon_intensity", "base_productivity"):
-            arr = getattr(self, name)
-            if (arr < 0).any() or not np.isfinite(arr).all():
-                raise ParameterError(f"sectors.{name}", arr.tolist(), "finite values >= 0")
+        if (self.carbon_intensity < 0).any() or not np.isfinite(self.carbon_intensity).all():
+            raise ParameterError("sectors.carbon_intensity", self.carbon_intensity.tolist(),
+                                 "finite values >= 0")
         for name in ("base_productivity", "wage_ratio"):
             arr = np.asarray(getattr(self, name), dtype=float)
             if not ((arr > 0) & np.isfinite(arr)).all():
