@@ -529,27 +529,30 @@ class GravitySplit:
 
         F_i[p, q] = demand[p, i] * reach[p, q] * supply[q, i] / sum_q' reach[p, q'] supply[q', i]
 
-    All goods share one sparse pattern, so the split costs two sparse-dense products however
-    many goods there are.
+    plus, on the diagonal, the part of p's demand bound to its own place (``local``: goods
+    bought where the buyer lives). All goods share one sparse pattern, so the split costs two
+    sparse-dense products however many goods there are.
 
     Attributes:
         reach: Sparse weights of origins for each destination, self weights included (n x n).
         supply: Attractive mass of each origin for each good (n x goods), >= 0.
         scale: demand[p, i] / sum_q reach[p, q] supply[q, i] (0 where the sum is at most
-            `MIN_MASS`).
+            `MIN_MASS`), for the demand that goes by gravity.
+        local: Demand of each place for each good that it sources from itself (n x goods).
     """
 
     reach: sp.csr_matrix
     supply: NDArray[np.float64]
     scale: NDArray[np.float64]
+    local: NDArray[np.float64]
 
     def received(self) -> NDArray[np.float64]:
         """Returns what each origin is asked for, per good: sum_p F_i[p, q] (n x goods)."""
-        return self.supply * (self.reach.T @ self.scale)
+        return self.supply * (self.reach.T @ self.scale) + self.local
 
     def delivered_value(self, weight: NDArray[np.float64]) -> NDArray[np.float64]:
         """Returns sum_q F_i[p, q] * weight[q, i] per destination p and good i (n x goods)."""
-        return self.scale * (self.reach @ (self.supply * weight))
+        return self.scale * (self.reach @ (self.supply * weight)) + self.local * weight
 
     def volumes(self, weight: NDArray[np.float64] | None = None) -> sp.csr_matrix:
         """Returns V[p, q] = sum_i F_i[p, q] * weight[q, i] (weight 1 if None), on reach's pattern."""
@@ -558,25 +561,32 @@ class GravitySplit:
         cols = self.reach.indices
         origin = self.supply if weight is None else self.supply * weight
         data = self.reach.data * np.einsum("ki,ki->k", self.scale[rows], origin[cols])
-        return sp.csr_matrix((data, cols, self.reach.indptr), shape=self.reach.shape)
+        gravity = sp.csr_matrix((data, cols, self.reach.indptr), shape=self.reach.shape)
+        own = (self.local if weight is None else self.local * weight).sum(axis=1)
+        return (gravity + sp.diags(own, format="csr")).tocsr() if own.any() else gravity
 
 
 def gravity_split(
-    demand: NDArray[np.float64], supply: NDArray[np.float64], reach: sp.csr_matrix
+    demand: NDArray[np.float64], supply: NDArray[np.float64], reach: sp.csr_matrix,
+    local: NDArray[np.float64] | None = None,
 ) -> GravitySplit:
     """Returns the `GravitySplit` of demand (n or n x goods) over origins with mass ``supply``.
 
     Args:
-        demand: What each place seeks of each good, >= 0 (any unit).
+        demand: What each place seeks of each good, >= 0 (any unit), ``local`` included.
         supply: Attractive mass of each place as an origin of each good, >= 0, same shape.
         reach: Sparse origin weights with the self weight on the diagonal (K + I).
+        local: The part of ``demand`` each place buys in its own place (same shape, at most
+            ``demand``); where the place has no supply of the good it goes by gravity too.
     """
     demand2 = np.asarray(demand, dtype=float).reshape(len(demand), -1)
     supply2 = np.asarray(supply, dtype=float).reshape(len(supply), -1)
+    own = np.zeros_like(demand2) if local is None else np.where(
+        supply2 > MIN_MASS, np.asarray(local, dtype=float).reshape(demand2.shape), 0.0)
     reach = reach if isinstance(reach, sp.csr_matrix) else sp.csr_matrix(reach)
     total = reach @ supply2
-    scale = np.divide(demand2, total, out=np.zeros_like(demand2), where=total > MIN_MASS)
-    return GravitySplit(reach, supply2, scale)
+    scale = np.divide(demand2 - own, total, out=np.zeros_like(demand2), where=total > MIN_MASS)
+    return GravitySplit(reach, supply2, scale, own)
 
 
 def gravity_flows(

@@ -459,6 +459,10 @@ class SectorTable:
             None: the final-demand shares.
         wage_ratio: Wage of the sector's workers relative to the place's wage, > 0; None: 1
             for every sector.
+        local_share: Share of households' and governments' spending on the sector's goods
+            that is bought in the buyer's own place (retail, personal and public services
+            are consumed where people live), in [0, 1]; None: 0 for every sector (all goods
+            sourced by the gravity rule).
     """
 
     names: tuple[str, ...]
@@ -474,6 +478,7 @@ class SectorTable:
     tier_mix: NDArray[np.float64]
     investment_share: NDArray[np.float64] | None = None
     wage_ratio: NDArray[np.float64] | None = None
+    local_share: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.names)
@@ -483,9 +488,11 @@ class SectorTable:
             object.__setattr__(self, "investment_share", self.final_demand_share)
         if self.wage_ratio is None:
             object.__setattr__(self, "wage_ratio", np.ones(n))
+        if self.local_share is None:
+            object.__setattr__(self, "local_share", np.zeros(n))
         for name in ("stage", "industry_class", "high_tech", "resource_based",
                      "carbon_intensity", "final_demand_share", "base_productivity", "rd_share",
-                     "investment_share", "wage_ratio"):
+                     "investment_share", "wage_ratio", "local_share"):
             arr = np.asarray(getattr(self, name))
             if arr.shape != (n,):
                 raise ParameterError(f"sectors.{name}", arr.shape, f"one value per sector ({n})")
@@ -511,9 +518,9 @@ class SectorTable:
             arr = np.asarray(getattr(self, name), dtype=float)
             if not ((arr > 0) & np.isfinite(arr)).all():
                 raise ParameterError(f"sectors.{name}", arr.tolist(), "finite values > 0")
-        for name in ("rd_share", "final_demand_share", "investment_share"):
+        for name in ("rd_share", "final_demand_share", "investment_share", "local_share"):
             arr = getattr(self, name)
-            if ((arr < 0) | (arr > 1)).any():
+            if not ((arr >= 0) & (arr <= 1)).all():
                 raise ParameterError(f"sectors.{name}", arr.tolist(), "shares in [0, 1]")
         for name in ("final_demand_share", "investment_share"):
             if not math.isclose(getattr(self, name).sum(), 1.0, abs_tol=1e-9):
@@ -581,6 +588,10 @@ def default_sectors() -> SectorTable:
         # and wholesale and retail 107,735 (logistics and trade); information technology
         # 201,506 and scientific research 151,776 (tech services).
         wage_ratio=np.array([0.50, 1.02, 0.87, 0.87, 0.87, 0.87, 0.87, 1.02, 1.65]),
+        # Households and governments buy logistics and trade (retail margins, passenger
+        # transport, catering) where they live: retail is non-tradable between regions (Jensen
+        # and Kletzer 2005); firms' freight and wholesale purchases go by the gravity rule.
+        local_share=np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]),
         rd_share=np.array([0.002, 0.005, 0.01, 0.005, 0.016, 0.04, 0.005, 0.003, 0.03]),
         tier_mix=np.array([
             # core  secondary county

@@ -692,12 +692,15 @@ class ReferenceModel(ClusterModel):
         wanted_goods = self.last.output_by_sector @ sec.io.T
         inputs_wanted = wanted_goods.copy()
         investment_wanted = np.zeros_like(wanted_goods)
+        local = np.zeros_like(wanted_goods)  # what households and governments buy at home
         for p, g in enumerate(govs):
             spending = prm.consumption_share * self.household_income[p] + g.budget * g.public_services_share
             for i in range(sec.n):
+                final = spending * sec.final_demand_share[i] / self.sector_price[i]
+                if mass[p, i] > MIN_MASS:
+                    local[p, i] = final * sec.local_share[i]
                 investment_wanted[p, i] = invested[p] * sec.investment_share[i] / self.sector_price[i]
-                wanted_goods[p, i] += (spending * sec.final_demand_share[i] / self.sector_price[i]
-                                       + investment_wanted[p, i])
+                wanted_goods[p, i] += final + investment_wanted[p, i]
         exports = self.export_demand * (1 + prm.export_growth) ** self.time / self.sector_price
         export_mass = mass.sum(axis=0)
         demand = np.zeros_like(mass)
@@ -705,7 +708,8 @@ class ReferenceModel(ClusterModel):
         for i in range(sec.n):
             for p in range(n):
                 demand[p, i] = _div(mass[p, i] * exports[i], export_mass[i])
-            flows = self.gravity(wanted_goods[:, i], mass[:, i], self.trade_kernel, False)
+            flows = self.gravity(wanted_goods[:, i] - local[:, i], mass[:, i], self.trade_kernel, False)
+            flows[np.arange(n), np.arange(n)] += local[:, i]
             demand[:, i] += flows.sum(axis=0)
             goods.append(flows)
         asked = demand.copy()

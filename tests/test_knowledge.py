@@ -106,7 +106,7 @@ def test_finance_pays_for_rd_staff_out_of_capital_and_bids_up_their_wage():
 def test_finance_shock_raises_rd_employment_while_it_lasts():
     """Five years of stronger local finance (st_finance factors) raise R&D staff over seeds."""
     gains = []
-    for seed in range(8):
+    for seed in range(16):  # the gain is 1-3 % at this size, with a seed-to-seed sd of about 3 %
         base, shocked = _model(seed), _model(seed)
         shocked.governments.vc_factor[:] = 2.0
         shocked.governments.bank_factor[:] = 1.3

@@ -15,6 +15,7 @@ from chainweave.network import (
     Tier,
     ancestor_matrix,
     gravity_flows,
+    gravity_split,
     great_circle_km,
     hierarchy_hops,
     spillover_kernel,
@@ -95,6 +96,20 @@ def test_gravity_flows_deliver_demand_when_uncapped(demand, supply):
     flows = gravity_flows(np.array(demand), np.array(supply), sp.csr_matrix(k + np.eye(5)))
     assert np.allclose(np.asarray(flows.sum(axis=1)).ravel(), demand, rtol=1e-9, atol=1e-6)
     assert flows.min() >= 0
+
+
+def test_local_demand_stays_at_home_and_the_rest_goes_by_gravity():
+    reach = sp.csr_matrix(np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0]]))  # K + I
+    demand = np.array([10.0, 6.0, 4.0])
+    supply = np.array([1.0, 3.0, 0.0])  # place 2 has no sellers of the good
+    split = gravity_split(demand, supply, reach, local=np.array([4.0, 6.0, 4.0]))
+    volumes = split.volumes().toarray()
+    # place 0 buys 4 at home and spreads 6 over itself and place 1 as 1:3; place 1 buys all at
+    # home; place 2 has nothing to buy at home, so its 4 go by gravity to place 0.
+    assert volumes == pytest.approx(np.array([[4.0 + 1.5, 4.5, 0.0], [0.0, 6.0, 0.0], [4.0, 0.0, 0.0]]))
+    assert split.received().ravel() == pytest.approx(volumes.sum(axis=0))
+    price = np.array([[2.0], [1.0], [5.0]])
+    assert split.delivered_value(price).ravel() == pytest.approx(volumes @ price.ravel())
 
 
 def test_gravity_flows_respect_supply_when_capped():

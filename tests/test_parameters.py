@@ -81,6 +81,19 @@ def test_default_sectors_have_value_added_in_zero_one():
     assert np.all((va > 0) & (va < 1))
 
 
+def test_a_sector_table_without_local_shares_sources_everything_by_gravity():
+    fields = _sector_fields()
+    del fields["local_share"]
+    assert (SectorTable(**fields).local_share == 0.0).all()
+
+
+def test_default_table_buys_only_households_and_governments_logistics_and_trade_at_home():
+    sectors = default_sectors()
+    local = dict(zip(sectors.names, sectors.local_share, strict=True))
+    assert local.pop("logistics_trade") == 1.0
+    assert set(local.values()) == {0.0}
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
@@ -95,6 +108,9 @@ def test_default_sectors_have_value_added_in_zero_one():
         ({"wage_ratio": np.zeros(9)}, "sectors.wage_ratio"),
         ({"wage_ratio": np.full(9, np.inf)}, "sectors.wage_ratio"),
         ({"wage_ratio": np.ones(4)}, "sectors.wage_ratio"),
+        ({"local_share": np.full(9, 1.5)}, "sectors.local_share"),
+        ({"local_share": np.full(9, np.nan)}, "sectors.local_share"),
+        ({"local_share": np.ones(4)}, "sectors.local_share"),
     ],
 )
 def test_bad_sector_tables_name_the_field(changes, field):

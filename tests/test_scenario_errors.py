@@ -79,6 +79,8 @@ BAD_FILES = {
                                  "sector_overrides.mining.carbon_intensity"),
     "sector_override_zero_wage": (BASE + "sector_overrides: {mining: {wage_ratio: 0}}\n",
                                   "sector_overrides.mining.wage_ratio"),
+    "sector_override_local_share": (BASE + "sector_overrides: {mining: {local_share: 2}}\n",
+                                    "sector_overrides.mining.local_share"),
     "extends_unknown": ("extends: atlantis\nname: bad\n", "extends"),
     "malformed_yaml": (BASE + "params: {n_firms: 3\n", "well-formed YAML"),
     "not_a_mapping": ("- a\n- b\n", "a mapping"),

@@ -392,12 +392,11 @@ def _beta_from_uniform(u: NDArray[np.float64]) -> NDArray[np.float64]:
 def produce_and_trade(model: ClusterModel) -> None:
     """Step 5: hire, set wages, produce, and sell along the industry chain.
 
-    Labour: each place's firms get their desired labour scaled by min(1, supply / demand).
-    Wage: w_p = w_0 (A_p / A_ref)^phi (demand_p / supply_p)^eps, A_p the labour-weighted mean
-    productivity. Capacity: y = s A r L^alpha K^(1-alpha), r the resource factor (reserves
-    left / full)^eta for resource sectors in resource places.
-    Demand of place p for sector i: c x wage bill x final share_i + sum_j io[i, j] Y_pj (last
-    year's output). Each place sources it from places q in proportion to
+    Labour and wages: `hire_and_pay`. Capacity: y = s A r L^alpha K^(1-alpha), r the resource
+    factor (reserves left / full)^eta for resource sectors in resource places. Demand of place
+    p for sector i: `goods_demanded` (households' and governments' spending, capital goods,
+    inputs). Households and governments buy `SectorTable.local_share` of their part in p
+    itself where p has firms of sector i; p sources the rest from places q in proportion to
     K_trade[p, q] x M_qi (`gravity_split`, itself with weight 1), with M_qi the
     competitiveness-weighted capacity sum of y_f (E_f / E_i)^gamma, E = A (1 + premium pos) / w.
     Demand from outside the cluster grows at a fixed rate and goes to places by M_qi.
@@ -433,7 +432,7 @@ def produce_and_trade(model: ClusterModel) -> None:
     export_mass = mass.sum(axis=0)
     export_orders = np.divide(mass * exports[None, :], export_mass[None, :],
                               out=np.zeros_like(mass), where=export_mass[None, :] > 0)
-    goods = gravity_split(wanted.total, mass, model.trade_reach)
+    goods = gravity_split(wanted.total, mass, model.trade_reach, wanted.local(sec.local_share))
     asked = export_orders + goods.received()
     demand = np.minimum(asked, land)  # demand beyond a place's farmland goes unmet
     cell_mass = mass.ravel()[cell]
@@ -520,6 +519,10 @@ class GoodsDemand:
     def total(self) -> NDArray[np.float64]:
         """All buyers together."""
         return self.households + self.government + self.investment + self.intermediates
+
+    def local(self, local_share: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Returns what households and governments buy in their own place (`SectorTable.local_share`)."""
+        return (self.households + self.government) * local_share[None, :]
 
 
 def goods_demanded(model: ClusterModel) -> GoodsDemand:

@@ -240,12 +240,13 @@ class Scenario:
                     final_demand_share=np.array(spec.final_demand_share, float),
                     base_productivity=np.array(spec.base_productivity, float),
                     rd_share=np.array(spec.rd_share, float), tier_mix=np.array(spec.tier_mix, float),
-                    wage_ratio=None if spec.wage_ratio is None else np.array(spec.wage_ratio, float))
+                    wage_ratio=None if spec.wage_ratio is None else np.array(spec.wage_ratio, float),
+                    local_share=None if spec.local_share is None else np.array(spec.local_share, float))
             if not self.spec.sector_overrides:
                 return table
             columns = {k: getattr(table, k).copy() for k in ("carbon_intensity", "base_productivity",
-                                                             "rd_share", "wage_ratio", "high_tech",
-                                                             "resource_based")}
+                                                             "rd_share", "wage_ratio", "local_share",
+                                                             "high_tech", "resource_based")}
             for name, change in self.spec.sector_overrides.items():
                 if name not in table.names:
                     raise ParameterError(f"sector_overrides.{name}", name,

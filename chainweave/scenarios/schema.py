@@ -109,6 +109,7 @@ class SectorOverride(_Section):
     base_productivity: float | None = Field(None, gt=0)
     rd_share: float | None = Field(None, ge=0, le=1)
     wage_ratio: float | None = Field(None, gt=0)
+    local_share: float | None = Field(None, ge=0, le=1)
     high_tech: bool | None = None
     resource_based: bool | None = None
 
@@ -128,6 +129,7 @@ class SectorSpec(_Section):
     rd_share: list[float]
     tier_mix: list[list[float]]
     wage_ratio: list[float] | None = None
+    local_share: list[float] | None = None
 
     @field_validator("names")
     @classmethod
