@@ -66,3 +66,19 @@ def test_a_baseline_is_recorded_only_from_a_whole_quick_run(quick_run, tmp_path)
     assert read_baseline(copy)["passed"].equals(read_baseline()["passed"])
     with pytest.raises(ParameterError, match="finished validation folder"):
         record_baseline(tmp_path / "nothing", copy)
+
+
+def test_a_run_of_some_targets_is_judged_on_its_own_verdicts_whatever_their_dtype():
+    """A summary whose ``passed`` column is numpy's bool (an ``--only`` run of passing
+    targets) has no regression; a target that fails or could not be measured has one."""
+    import numpy as np
+    import pandas as pd
+
+    from chainweave.validation.baseline import regressions
+
+    baseline = pd.DataFrame({"status": ["pass", "pass", "pass"], "passed": [True, True, True]},
+                            index=pd.Index(["a", "b", "c"], name="id"))
+    only = pd.DataFrame({"id": ["a"], "passed": np.array([True])})
+    assert regressions(only, baseline) == []
+    mixed = pd.DataFrame({"id": ["a", "b", "c"], "passed": [np.True_, np.False_, None]})
+    assert regressions(mixed, baseline) == ["b", "c"]

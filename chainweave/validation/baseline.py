@@ -55,7 +55,11 @@ def regressions(summary: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
     """Returns the ids of targets that passed at the baseline and do not pass now."""
     passed_before = set(baseline.index[baseline["passed"].eq(True)])
     now = summary.set_index("id")["passed"]
-    return [i for i in summary["id"] if i in passed_before and now.get(i) is not True]
+
+    def passes(value: object) -> bool:  # numpy's True is not Python's True; a missing verdict fails
+        return value is not None and not pd.isna(value) and bool(value)
+
+    return [i for i in summary["id"] if i in passed_before and not passes(now.get(i))]
 
 
 def record_baseline(folder: str | Path, path: str | Path | None = None) -> Path:
