@@ -563,7 +563,7 @@ class GravitySplit:
         data = self.reach.data * np.einsum("ki,ki->k", self.scale[rows], origin[cols])
         gravity = sp.csr_matrix((data, cols, self.reach.indptr), shape=self.reach.shape)
         own = (self.local if weight is None else self.local * weight).sum(axis=1)
-        return (gravity + sp.diags(own, format="csr")).tocsr() if own.any() else gravity
+        return gravity + sp.diags(own, format="csr") if own.any() else gravity
 
 
 def gravity_split(

@@ -4,13 +4,15 @@ this test; record a new baseline on purpose (docs/validation.md), never from a r
 
 import hashlib
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from chainweave.cli import main
 from chainweave.errors import ParameterError
 from chainweave.validation import load_registry, run
-from chainweave.validation.baseline import baseline_path, read_baseline, record_baseline
+from chainweave.validation.baseline import baseline_path, read_baseline, record_baseline, regressions
 
 
 def _digest() -> str:
@@ -71,11 +73,6 @@ def test_a_baseline_is_recorded_only_from_a_whole_quick_run(quick_run, tmp_path)
 def test_a_run_of_some_targets_is_judged_on_its_own_verdicts_whatever_their_dtype():
     """A summary whose ``passed`` column is numpy's bool (an ``--only`` run of passing
     targets) has no regression; a target that fails or could not be measured has one."""
-    import numpy as np
-    import pandas as pd
-
-    from chainweave.validation.baseline import regressions
-
     baseline = pd.DataFrame({"status": ["pass", "pass", "pass"], "passed": [True, True, True]},
                             index=pd.Index(["a", "b", "c"], name="id"))
     only = pd.DataFrame({"id": ["a"], "passed": np.array([True])})
