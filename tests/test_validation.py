@@ -58,6 +58,32 @@ def test_a_target_added_to_a_registry_runs_and_is_reported(tmp_path):
     assert pd.read_parquet(out / "targets.parquet")["id"].tolist() == list(s.index)
 
 
+def test_a_shock_response_is_read_off_the_seeds_mean_path_and_drawn_as_a_path(tmp_path):
+    shock = {"id": "my_recovery", "title": "Employment back after a consumption shock", "group": "test",
+             "source": {"citation": "a test"}, "measures": "years until the mean gap is back",
+             "statistic": {"name": "recovery_years", "args": {"shock_start": 2, "tolerance": 0.01}},
+             "design": {"kind": "paired", "full": {"n_firms": 400, "steps": 5, "seeds": 3},
+                        "quick": SMALL["quick"],
+                        "arms": {"alt": {"events": [{"start": 2, "end": 2,
+                                                     "scale": {"consumption_share": 0.5}}]}}},
+             "accepted": [0.0, 3.0], "why": "a test"}
+    out = tmp_path / "out"
+    result = run([shock], out=out, progress=False, figures=True)
+    row = result.summary.iloc[0]
+    runs = pd.read_csv(out / "runs.csv")
+    paths = pd.DataFrame([json.loads(p) for p in runs["path"]]).astype(float)
+    assert list(paths.columns) == [str(step) for step in range(6)] and (paths[["0", "1"]] == 0).all().all()
+    assert paths["2"].mean() < 0  # households spend half as much: fewer jobs the year of the shock
+    # The figure is that of the mean path: back for good after the last step it is out of the band.
+    mean = paths.mean().abs()
+    out_steps = [int(k) for k, v in mean.items() if int(k) >= 2 and v > 0.01]
+    assert row["aggregate"] == "mean path" and row["mean"] == (max(out_steps) + 1 - 2 if out_steps else 0)
+    assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+    report = (out / "report.md").read_text()
+    assert "read off the seeds' mean path" in report
+    assert (out / "figures" / "my_recovery.png").stat().st_size > 0
+
+
 def test_a_known_gap_is_expected_to_fail_and_a_design_the_model_lacks_is_not_measurable(tmp_path):
     gap = {**IMPOSSIBLE, "known_gap": True, "gap": "no rate is above 1"}
     switch = {"alt": {"set": {"params.no_such_switch": 0.0}}}

@@ -1,5 +1,6 @@
 """Worked numbers for the validation statistics, the interval over seeds and the verdicts."""
 
+import json
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from chainweave.validation.calibration import moment_score
 from chainweave.validation.registry import parse_targets
 from chainweave.validation.statistics import (
+    RESPONSES,
     RunRecord,
     effect_persistence,
     growth_rate,
@@ -18,7 +20,7 @@ from chainweave.validation.statistics import (
     type_flip_backs,
     yearly_rate,
 )
-from chainweave.validation.suite import interval, suite_seeds, verdict
+from chainweave.validation.suite import interval, suite_seeds, summarize, target_interval, verdict
 
 
 def _record(cluster: dict, places: pd.DataFrame | None = None) -> RunRecord:
@@ -66,6 +68,44 @@ def test_recovery_years_and_persistence_on_hand_made_paths():
     # The gap exceeds 1 point at steps 2 and 3 only: back for good from step 4, 2 years after step 2.
     assert recovery_years(runs, shock_start=2, tolerance=0.01) == 2
     assert effect_persistence(runs, "value_added", during=[2, 3], after=[4, 5]) == pytest.approx(0.1)
+
+
+RECOVERY_ARGS = {"shock_start": 2, "tolerance": 0.01}
+
+
+def _recovery_target():
+    size = {"steps": 7, "seeds": 2}
+    return parse_targets([{
+        "id": "back", "title": "t", "group": "g", "source": {"citation": "c"}, "measures": "m",
+        "statistic": {"name": "recovery_years", "args": RECOVERY_ARGS}, "why": "w", "accepted": [0.0, 2.0],
+        "design": {"kind": "paired", "arms": {"alt": {}}, "full": size, "quick": size}}], "test")[0]
+
+
+def _rows(target_id: str, gaps: list[list[float]]) -> pd.DataFrame:
+    """Runs rows as `evaluate_suite` writes them for a response: each seed's figure and path."""
+    rows = []
+    for seed, gap in enumerate(gaps):
+        path = pd.Series(gap, index=range(len(gap)))
+        rows.append({"task": seed, "target": target_id, "seed": seed, "note": "",
+                     "value": RESPONSES["recovery_years"].of_path(path, RECOVERY_ARGS),
+                     "path": json.dumps({str(k): v for k, v in path.items()})})
+    return pd.DataFrame(rows)
+
+
+def test_a_response_is_read_off_the_seeds_mean_path():
+    # Two seeds dip by 3 points at steps 2-3; afterwards they part ways by +-2 points (two
+    # independent runs), so each seed alone is "not back" until its end, but their mean is back
+    # from step 4: the shock's effect (the mean gap) is gone 2 years after it started.
+    gaps = [[0, 0, -0.03, -0.03, 0.0, 0.02, -0.02], [0, 0, -0.03, -0.03, 0.0, -0.02, 0.02]]
+    target = _recovery_target()
+    rows = _rows(target.id, gaps)
+    assert list(rows["value"]) == [5.0, 5.0]
+    figure, low, high = target_interval(target, rows)
+    assert figure == 2.0
+    # The bootstrap over seeds resamples (seed 1, seed 1) and (seed 2, seed 2) too: 5 years.
+    assert low == 2.0 and high == 5.0 and target_interval(target, rows) == (figure, low, high)
+    row = summarize([target], rows, quick=False).iloc[0]
+    assert (row["aggregate"], row["mean"], row["status"]) == ("mean path", 2.0, "pass")
 
 
 def test_interval_is_the_t_interval_of_the_mean():

@@ -2,12 +2,15 @@
 
 One panel per target: the value of every seed (dots), their mean with its 95 % interval
 (bar), and the accepted range (shaded band; an arrow-less edge where it is unbounded), so a
-reader sees at once how far the model is from the target and how much the seeds disagree.
+reader sees at once how far the model is from the target and how much the seeds disagree. A
+response to a shock is drawn as its path: every seed's shocked-minus-unshocked path, their
+mean with a 95 % band by step, and the band that counts as back.
 Built on `matplotlib.figure.Figure` and saved with `chainweave.figures.style.save_figure`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -50,12 +53,54 @@ def target_figure(row: Mapping[str, Any], values: Sequence[float]) -> Figure:
     colour = STATUS_COLOURS.get(row["status"], "#000000")
     if math.isfinite(row["mean"]):
         error = [[row["mean"] - row["ci_low"]], [row["ci_high"] - row["mean"]]]
+        label = ("figure of the seeds' mean path, 95 % bootstrap CI" if row.get("aggregate") == "mean path"
+                 else "mean, 95 % CI")
         ax.errorbar([row["mean"]], [-0.3], xerr=error, fmt="o", color=colour, capsize=4,
-                    label="mean, 95 % CI", zorder=4)
+                    label=label, zorder=4)
     ax.set_xlim(left, right)
     ax.set_ylim(-0.8, 0.8)
     ax.set_yticks([])
     ax.set_title(f"{row['id']}: {row['status']}", fontsize=9, loc="left")
+    ax.tick_params(labelsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def response_figure(row: Mapping[str, Any], paths: Sequence[str], tolerance: float | None = None,
+                    start: int | None = None) -> Figure:
+    """Returns a response target's panel: every seed's path, their mean with a 95 % band by step.
+
+    Args:
+        row: The target's summary row (its figure, interval and status go into the title).
+        paths: Each seed's path as `chainweave.validation.suite.SuiteEvaluator.evaluate` writes it.
+        tolerance: The band around 0 that counts as back (shaded), if the statistic has one.
+        start: The step the shock starts (a vertical line), if the statistic has one.
+    """
+    from scipy import stats
+
+    from chainweave.validation.suite import mean_paths
+
+    table, mean = mean_paths(paths)
+    fig = Figure(figsize=(6.0, 2.6), layout="constrained")
+    ax = fig.add_subplot()
+    steps = table.columns.to_numpy(int)
+    if tolerance is not None:
+        ax.axhspan(-tolerance, tolerance, color="#d9f0d3", label=f"back: within {tolerance:g}")
+    for seed_path in table.to_numpy(float):
+        ax.plot(steps, seed_path, color="#999999", linewidth=0.6, alpha=0.6)
+    colour = STATUS_COLOURS.get(row["status"], "#000000")
+    if len(table) > 1:
+        half = stats.t.ppf(0.975, len(table) - 1) * table.std(ddof=1) / math.sqrt(len(table))
+        ax.fill_between(steps, mean - half, mean + half, color=colour, alpha=0.25, label="mean, 95 % CI")
+    ax.plot(steps, mean.to_numpy(float), color=colour, linewidth=1.8, label="mean over seeds")
+    if start is not None:
+        ax.axvline(start, color="#333333", linewidth=0.8, linestyle=":", label="shock starts")
+    ax.axhline(0.0, color="#333333", linewidth=0.5)
+    ax.set_xlabel("step", fontsize=8)
+    ax.set_ylabel("shocked - unshocked", fontsize=8)
+    figure = (f"{row['mean']:.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}]" if math.isfinite(row["mean"])
+              else "n/a")
+    ax.set_title(f"{row['id']}: {row['status']} (figure {figure}; grey: seeds)", fontsize=9, loc="left")
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
@@ -67,9 +112,16 @@ def plot_targets(summary: pd.DataFrame, runs: pd.DataFrame, folder: str | Path,
     out = Path(folder)
     written = {}
     for row in summary.to_dict("records"):
-        values = runs.loc[runs["target"] == row["id"], "value"].to_numpy(float) if len(runs) else []
+        mine = runs[runs["target"] == row["id"]] if len(runs) else runs
+        values = mine["value"].to_numpy(float) if len(mine) else np.array([])
         if not np.isfinite(values).any():
             continue
-        paths = save_figure(target_figure(row, values), out / row["id"], formats)
-        written[row["id"]] = paths[0].name
+        if row.get("aggregate") == "mean path":
+            args = json.loads(row["statistic_args"]) if row.get("statistic_args") else {}
+            fig = response_figure(row, list(mine["path"][np.isfinite(values)]), args.get("tolerance"),
+                                  args.get("shock_start"))
+        else:
+            fig = target_figure(row, values)
+        files = save_figure(fig, out / row["id"], formats)
+        written[row["id"]] = files[0].name
     return written

@@ -51,7 +51,7 @@ from chainweave import __version__
 from chainweave.errors import ParameterError
 from chainweave.results import write_results
 from chainweave.validation.registry import TargetSpec, _one_line, load_registry
-from chainweave.validation.suite import DEFAULT_SEED, SuiteEvaluator, evaluate_suite, tasks
+from chainweave.validation.suite import DEFAULT_SEED, SuiteEvaluator, evaluate_suite, target_interval, tasks
 from chainweave.yaml_files import read_yaml_mapping
 
 STUDY_FILE = "study.db"
@@ -381,11 +381,17 @@ def _finished(study: Any) -> list[Any]:
 
 def _simulate(evaluator: SuiteEvaluator, targets: list[TargetSpec], quick: bool, root: int,
               values: dict[str, float], runner: Any) -> dict[str, float]:
-    """Returns each moment's mean over its seeds at the parameter values (NaN if not measured)."""
+    """Returns each moment's mean over its seeds at the parameter values (NaN if a seed is not measured).
+
+    For a response target the moment is the figure of the seeds' mean path (`target_interval`).
+    """
     runs = evaluate_suite(evaluator, tasks(targets, quick, root, values), runner, progress=False)
-    means = runs.groupby("target")["value"].apply(lambda v: float(np.mean(v)) if np.isfinite(v).all()
-                                                  else math.nan)
-    return {t.id: float(means.get(t.id, math.nan)) for t in targets}
+    means = {}
+    for t in targets:
+        mine = runs[runs["target"] == t.id]
+        measured = len(mine) > 0 and np.isfinite(mine["value"].to_numpy(float)).all()
+        means[t.id] = target_interval(t, mine)[0] if measured else math.nan
+    return means
 
 
 def _result(spec: CalibrationSpec, study: Any, targets: list[TargetSpec], before: dict[str, float],

@@ -61,7 +61,9 @@ def format_report(summary: pd.DataFrame, manifest: Mapping[str, Any],
         f"root {manifest['seed']}; {manifest['tasks']} (target, seed) tasks on {manifest['executor']} "
         f"in {manifest['wall_seconds']:.0f} s; {manifest['created']}.",
         "",
-        "Values are means over seeds with their 95 % t interval. A target passes when its mean lies in "
+        "Values are means over seeds with their 95 % t interval; a response to a shock (marked so) is "
+        "read off the mean over seeds of the shocked-minus-unshocked path, with a bootstrap interval "
+        "over seeds. A target passes when its mean lies in "
         "the accepted range (rule `mean`) or its whole interval does (rule `interval`: a significant "
         "effect); `reported` figures are shown against the range without a verdict. Known gaps are "
         "targets the model is known to fail today: they are expected to fail, and the suite's exit "
@@ -93,7 +95,9 @@ def format_report(summary: pd.DataFrame, manifest: Mapping[str, Any],
                 "", f"### {row['id']}", "",
                 f"{row['title']}. **{row['status']}**: model {model_value(row)} against {row['accepted']} "
                 f"(rule {row['pass_rule']}).", "",
-                f"- Measures: {row['measures']}",
+                f"- Measures: {row['measures']}"
+                + ("; read off the seeds' mean path (the shock's impulse response), interval by bootstrap "
+                   "over seeds" if row.get("aggregate") == "mean path" else ""),
                 f"- Source: {row['citation']}"
                 + (f"; seed file {row['seed_file']}" if row["seed_file"] else ""),
                 f"- Design: {row['kind']} on `{row['scenario']}`, {_firms(row['n_firms'])} firms, "

@@ -164,7 +164,7 @@ def run(
     try:
         evaluator = SuiteEvaluator(runnable, quick)
         runs = evaluate_suite(evaluator, chunks, runner, progress) if chunks else pd.DataFrame(
-            columns=["task", "target", "seed", "value", "note"])
+            columns=["task", "target", "seed", "value", "note", "path"])
     finally:
         runner.close()
     summary = summarize(chosen, runs, quick, unmeasurable)

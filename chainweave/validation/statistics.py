@@ -7,16 +7,21 @@ Two kinds, both looked up by name from the registry:
   number; every measure is also a statistic of the design's ``base`` arm;
 - a *statistic* takes all the arms of one seed (name -> `RunRecord`) and returns a number:
   the effect of an intervention (`effect`), a contrast of two effects (`effect_contrast`),
-  a ratio of two effects (`effect_ratio`), the persistence of an effect (`effect_persistence`)
-  or the years a shocked path takes to come back (`recovery_years`).
+  a ratio of two effects (`effect_ratio`) or the persistence of an effect (`effect_persistence`);
+- a *response* (`Response`) takes the arms of one seed and returns a path by step (the
+  shocked run's employment rate minus the unshocked run's, say); its figure is read off the
+  mean of the paths over seeds, the shock's impulse response (`recovery_years`: the years a
+  shocked path takes to come back).
 
 A statistic returns NaN (``math.nan``) when the model does not yet output what it needs (a
 sector it does not have, say); the suite reports the target as not measurable. Add one by
-writing a function and decorating it with `measure` or `statistic`.
+writing a function and decorating it with `measure` or `statistic`, or by registering a
+path and its figure with `response`.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -703,18 +708,77 @@ def effect_persistence(runs: Mapping[str, RunRecord], metric: str, during: Seque
     return abs(mean_effect(after)) / abs(during_effect) if during_effect else math.nan
 
 
-@statistic
-def recovery_years(runs: Mapping[str, RunRecord], shock_start: int, numerator: str = "employment",
-                   denominator: str = "labour_supply", tolerance: float = 0.01, arm: str = "alt") -> float:
-    """Returns the years after ``shock_start`` until the shocked ratio is back for good.
+# --- responses: statistics of the seeds' mean path -------------------------------------------------
+@dataclass(frozen=True)
+class Response:
+    """A statistic read off the mean over seeds of a path that each seed gives.
 
-    Back: within ``tolerance`` (absolute, in ratio points) of the baseline's ratio at every
-    later step; a path never back gives the run's remaining years.
+    After a shock the shocked and the unshocked run of one seed part ways for good: every
+    entry, exit and draw after it differs, so one seed's gap mixes the shock's effect with the
+    spread of two independent runs (a shock of 0.1 % leaves gaps of 1-3 points of employment
+    within a few years). The effect of a shock is the difference of expected paths, the
+    generalized impulse response of Koop, Pesaran & Potter (1996): the mean of the gaps over
+    seeds. A response's figure is read off that mean path; the suite's interval is a bootstrap
+    over seeds.
+
+    Attributes:
+        path: The arms of one seed (and the statistic's arguments it takes) -> a series by step.
+        figure: A path (the seeds' mean, or one seed's) and the arguments it takes -> the number.
     """
+
+    path: Callable[..., pd.Series]
+    figure: Callable[..., float]
+
+    def seed_path(self, runs: Mapping[str, RunRecord], args: Mapping[str, Any]) -> pd.Series:
+        """Returns one seed's path."""
+        return self.path(runs, **_accepted(self.path, args))
+
+    def of_path(self, path: pd.Series, args: Mapping[str, Any]) -> float:
+        """Returns the figure of a path."""
+        return self.figure(path, **_accepted(self.figure, args))
+
+
+RESPONSES: dict[str, Response] = {}
+"""Statistics of the seeds' mean path, by name (each is also a statistic of one seed's path)."""
+
+
+def _accepted(fn: Callable[..., Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    names = inspect.signature(fn).parameters
+    return {k: v for k, v in args.items() if k in names}
+
+
+def response(name: str, path: Callable[..., pd.Series], figure: Callable[..., float]) -> Statistic:
+    """Registers a response under ``name``; returns its one-seed statistic (the figure of a seed's path)."""
+    made = Response(path, figure)
+    RESPONSES[name] = made
+
+    def one_seed(runs: Mapping[str, RunRecord], **args: Any) -> float:
+        return made.of_path(made.seed_path(runs, args), args)
+
+    one_seed.__doc__ = figure.__doc__
+    STATISTICS[name] = one_seed
+    return one_seed
+
+
+def ratio_gap(runs: Mapping[str, RunRecord], numerator: str = "employment",
+              denominator: str = "labour_supply", arm: str = "alt") -> pd.Series:
+    """Returns the arm's numerator / denominator minus the base arm's, by step (ratio points)."""
     base, alt = runs["base"].cluster, runs[arm].cluster
-    gap = ((alt[numerator] / alt[denominator]) - (base[numerator] / base[denominator])).abs()
-    after = gap.loc[shock_start:]
+    return (alt[numerator] / alt[denominator]) - (base[numerator] / base[denominator])
+
+
+def years_back(gap: pd.Series, shock_start: int, tolerance: float = 0.01) -> float:
+    """Returns the years after ``shock_start`` until a gap path is back for good.
+
+    Back: |gap| <= ``tolerance`` (ratio points) at every later step; a path never back gives
+    the run's remaining years (steps after ``shock_start``, counting its last).
+    """
+    after = gap.loc[shock_start:].abs()
     outside = after[after > tolerance]
     if outside.empty:
         return 0.0
     return float(outside.index.max() + 1 - shock_start)
+
+
+recovery_years = response("recovery_years", ratio_gap, years_back)
+"""One seed's years until the gap of a ratio is back for good; the suite reads the seeds' mean gap."""

@@ -26,7 +26,7 @@ import pandas as pd
 
 from chainweave.errors import ParameterError
 from chainweave.validation.registry import BASE_ARM, Arm, TargetSpec
-from chainweave.validation.statistics import STATISTICS, RunRecord, needs_firm_panel
+from chainweave.validation.statistics import RESPONSES, STATISTICS, RunRecord, needs_firm_panel
 
 CONFIDENCE = 0.95
 """Confidence level of the intervals over seeds."""
@@ -186,7 +186,12 @@ class SuiteEvaluator:
         return self._cache[key]
 
     def evaluate(self, values: dict[str, float], seed: int) -> dict[str, Any]:
-        """Returns {"value": the statistic, "note": why it is NaN or ""} for one target and seed."""
+        """Returns the statistic of one target at one seed.
+
+        Returns:
+            {"value": the statistic, "note": why it is NaN or "", "path": for a response, the
+            seed's path as JSON {step: value}, else ""}.
+        """
         values = dict(values)
         target = self.targets[int(values.pop("target"))]
         arms = arm_runs(target, self.quick, values)
@@ -195,13 +200,21 @@ class SuiteEvaluator:
         except (ValueError, FloatingPointError, OverflowError, ZeroDivisionError) as err:
             # A run the engine cannot finish (e.g. at an extreme calibration trial) is a failed
             # measurement of this target, not the end of the suite.
-            return {"value": math.nan, "note": f"the run failed: {type(err).__name__}: {err}"[:300]}
+            note = f"the run failed: {type(err).__name__}: {err}"[:300]
+            return {"value": math.nan, "note": note, "path": ""}
+        name, args = target.statistic.name, target.statistic.args
+        path = ""
         try:
-            value = float(STATISTICS[target.statistic.name](runs, **target.statistic.args))
+            if name in RESPONSES:
+                series = RESPONSES[name].seed_path(runs, args)
+                path = json.dumps({str(int(k)): float(v) for k, v in series.items()})
+                value = RESPONSES[name].of_path(series, args)
+            else:
+                value = float(STATISTICS[name](runs, **args))
             note = "" if math.isfinite(value) else "the model does not output what this statistic needs"
         except (ValueError, KeyError, ZeroDivisionError, FloatingPointError, IndexError) as err:
             value, note = math.nan, f"{type(err).__name__}: {err}"[:300]
-        return {"value": value, "note": note}
+        return {"value": value, "note": note, "path": path}
 
 
 def tasks(targets: Sequence[TargetSpec], quick: bool, root: int,
@@ -225,7 +238,7 @@ def tasks(targets: Sequence[TargetSpec], quick: bool, root: int,
 
 def evaluate_suite(evaluator: SuiteEvaluator, chunks: list[list[tuple[int, dict[str, float], int]]],
                    runner: Any, progress: bool = True, desc: str = "validation") -> pd.DataFrame:
-    """Runs the chunks on an executor; returns one row per task: target, seed, value, note."""
+    """Runs the chunks on an executor; returns one row per task: target, seed, value, note, path."""
     from tqdm import tqdm
 
     rows = []
@@ -236,7 +249,7 @@ def evaluate_suite(evaluator: SuiteEvaluator, chunks: list[list[tuple[int, dict[
                 index, seed = by_id[task_id]
                 rows.append({"task": task_id, "target": evaluator.targets[index].id, "seed": seed,
                              "value": math.nan if error else out["value"],
-                             "note": error or out["note"]})
+                             "note": error or out["note"], "path": "" if error else out["path"]})
             bar.update(len(results))
     return pd.DataFrame(rows).sort_values("task", ignore_index=True)
 
@@ -253,6 +266,48 @@ def interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float,
         return mean, mean, mean
     half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     return mean, mean - half, mean + half
+
+
+def mean_paths(paths: Sequence[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Returns (seeds x steps table of the seeds' paths, their mean) from `evaluate` JSON paths."""
+    table = pd.DataFrame([{int(k): v for k, v in json.loads(p).items()} for p in paths if p])
+    table = table.reindex(sorted(table.columns), axis=1)
+    return table, table.mean()
+
+
+def response_interval(target: TargetSpec, paths: Sequence[str], confidence: float = CONFIDENCE,
+                      resamples: int = 2000) -> tuple[float, float, float]:
+    """Returns (figure, low, high) of a response target from its seeds' paths.
+
+    The figure of the seeds' mean path, and its percentile bootstrap interval over seeds
+    (``resamples`` draws of as many seeds, with replacement, from a fixed generator).
+    """
+    response, args = RESPONSES[target.statistic.name], target.statistic.args
+    table, mean = mean_paths(paths)
+    if table.empty:
+        return math.nan, math.nan, math.nan
+    figure = response.of_path(mean, args)
+    if len(table) < 2:
+        return figure, figure, figure
+    rng = np.random.default_rng(0)
+    draws = rng.integers(0, len(table), size=(resamples, len(table)))
+    values = table.to_numpy(float)
+    boot = np.array([response.of_path(pd.Series(values[d].mean(axis=0), index=table.columns), args)
+                     for d in draws])
+    low, high = np.quantile(boot, [0.5 - confidence / 2, 0.5 + confidence / 2])
+    return figure, float(low), float(high)
+
+
+def target_interval(target: TargetSpec, rows: pd.DataFrame) -> tuple[float, float, float]:
+    """Returns (mean, low, high) of a target from its rows of `evaluate_suite`.
+
+    The mean over seeds of the statistic with its t interval; for a response, the figure of the
+    seeds' mean path with its bootstrap interval (`response_interval`). NaN seeds are dropped.
+    """
+    values = rows["value"].to_numpy(float) if len(rows) else np.array([])
+    if target.statistic.name in RESPONSES and len(rows):
+        return response_interval(target, list(rows["path"][np.isfinite(values)]))
+    return interval(values)
 
 
 def verdict(target: TargetSpec, mean: float, low: float, high: float) -> tuple[bool | None, str]:
@@ -290,7 +345,7 @@ def summarize(targets: Sequence[TargetSpec], runs: pd.DataFrame, quick: bool,
         size = target.size(quick)
         mine = runs[runs["target"] == target.id] if len(runs) else runs
         values = mine["value"].to_numpy(float) if len(mine) else np.array([])
-        mean, low, high = interval(values)
+        mean, low, high = target_interval(target, mine)
         passed, status = verdict(target, mean, low, high)
         notes = sorted({n for n in mine["note"] if n}) if len(mine) else []
         if unmeasurable and target.id in unmeasurable:
@@ -304,6 +359,8 @@ def summarize(targets: Sequence[TargetSpec], runs: pd.DataFrame, quick: bool,
             "accepted_low": target.accepted[0], "accepted_high": target.accepted[1],
             "accepted": target.range_text(), "pass_rule": target.pass_rule,
             "mean": mean, "ci_low": low, "ci_high": high,
+            "aggregate": "mean path" if target.statistic.name in RESPONSES else "mean over seeds",
+            "statistic_args": json.dumps(target.statistic.args, sort_keys=True, default=str),
             "passed": passed, "status": status, "expected_to_pass": not target.known_gap,
             "why": target.why, "gap": target.gap or "", "note": "; ".join(notes),
         })
