@@ -67,7 +67,7 @@ def test_recovery_years_and_persistence_on_hand_made_paths():
     runs = {"base": base, "alt": alt}
     # The gap exceeds 1 point at steps 2 and 3 only: back for good from step 4, 2 years after step 2.
     assert recovery_years(runs, shock_start=2, tolerance=0.01) == 2
-    assert effect_persistence(runs, "value_added", during=[2, 3], after=[4, 5]) == pytest.approx(0.1)
+    assert effect_persistence(runs, metric="value_added", during=[2, 3], after=[4, 5]) == pytest.approx(0.1)
 
 
 RECOVERY_ARGS = {"shock_start": 2, "tolerance": 0.01}

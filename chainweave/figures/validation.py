@@ -66,16 +66,19 @@ def target_figure(row: Mapping[str, Any], values: Sequence[float]) -> Figure:
     return fig
 
 
-def response_figure(row: Mapping[str, Any], paths: Sequence[str], tolerance: float | None = None,
-                    start: int | None = None) -> Figure:
+def response_figure(row: Mapping[str, Any], paths: Sequence[str],
+                    args: Mapping[str, Any] | None = None) -> Figure:
     """Returns a response target's panel: every seed's path, their mean with a 95 % band by step.
 
     Args:
         row: The target's summary row (its figure, interval and status go into the title).
         paths: Each seed's path as `chainweave.validation.suite.SuiteEvaluator.evaluate` writes it.
-        tolerance: The band around 0 that counts as back (shaded), if the statistic has one.
-        start: The step the shock starts (a vertical line), if the statistic has one.
+        args: The statistic's arguments: ``tolerance`` (the band around 0 that counts as back,
+            shaded), ``shock_start`` (a vertical line), ``during`` and ``after`` ([first, last]
+            windows, shaded).
     """
+    args = dict(args or {})
+    tolerance, start = args.get("tolerance"), args.get("shock_start")
     from scipy import stats
 
     from chainweave.validation.suite import mean_paths
@@ -86,8 +89,8 @@ def response_figure(row: Mapping[str, Any], paths: Sequence[str], tolerance: flo
     steps = table.columns.to_numpy(int)
     if tolerance is not None:
         ax.axhspan(-tolerance, tolerance, color="#d9f0d3", label=f"back: within {tolerance:g}")
-    for seed_path in table.to_numpy(float):
-        ax.plot(steps, seed_path, color="#999999", linewidth=0.6, alpha=0.6)
+    for i, seed_path in enumerate(table.to_numpy(float)):
+        ax.plot(steps, seed_path, color="#999999", linewidth=0.6, alpha=0.6, label="seeds" if i == 0 else None)
     colour = STATUS_COLOURS.get(row["status"], "#000000")
     if len(table) > 1:
         half = stats.t.ppf(0.975, len(table) - 1) * table.std(ddof=1) / math.sqrt(len(table))
@@ -95,12 +98,16 @@ def response_figure(row: Mapping[str, Any], paths: Sequence[str], tolerance: flo
     ax.plot(steps, mean.to_numpy(float), color=colour, linewidth=1.8, label="mean over seeds")
     if start is not None:
         ax.axvline(start, color="#333333", linewidth=0.8, linestyle=":", label="shock starts")
+    for name, colour_of_window in (("during", "#fee0b6"), ("after", "#d8daeb")):
+        if name in args:
+            first, last = (k if k >= 0 else int(steps[k]) for k in args[name])
+            ax.axvspan(first - 0.5, last + 0.5, color=colour_of_window, alpha=0.6, label=name)
     ax.axhline(0.0, color="#333333", linewidth=0.5)
     ax.set_xlabel("step", fontsize=8)
-    ax.set_ylabel("shocked - unshocked", fontsize=8)
+    ax.set_ylabel("shocked vs unshocked", fontsize=8)
     figure = (f"{row['mean']:.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}]" if math.isfinite(row["mean"])
               else "n/a")
-    ax.set_title(f"{row['id']}: {row['status']} (figure {figure}; grey: seeds)", fontsize=9, loc="left")
+    ax.set_title(f"{row['id']}: {row['status']} ({figure})", fontsize=9, loc="left")
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
@@ -118,8 +125,7 @@ def plot_targets(summary: pd.DataFrame, runs: pd.DataFrame, folder: str | Path,
             continue
         if row.get("aggregate") == "mean path":
             args = json.loads(row["statistic_args"]) if row.get("statistic_args") else {}
-            fig = response_figure(row, list(mine["path"][np.isfinite(values)]), args.get("tolerance"),
-                                  args.get("shock_start"))
+            fig = response_figure(row, list(mine["path"][np.isfinite(values)]), args)
         else:
             fig = target_figure(row, values)
         files = save_figure(fig, out / row["id"], formats)

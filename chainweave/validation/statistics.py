@@ -1,17 +1,18 @@
 """Named statistics that measure validation targets on model runs.
 
-Two kinds, both looked up by name from the registry:
+Three kinds, all looked up by name from the registry:
 
 - a *measure* takes one run (`RunRecord`: its places and cluster tables, the model object
   at the end of the run, and the firm panel where the design asks for one) and returns a
   number; every measure is also a statistic of the design's ``base`` arm;
 - a *statistic* takes all the arms of one seed (name -> `RunRecord`) and returns a number:
-  the effect of an intervention (`effect`), a contrast of two effects (`effect_contrast`),
-  a ratio of two effects (`effect_ratio`) or the persistence of an effect (`effect_persistence`);
+  the effect of an intervention (`effect`), a contrast of two effects (`effect_contrast`) or
+  a ratio of two effects (`effect_ratio`);
 - a *response* (`Response`) takes the arms of one seed and returns a path by step (the
   shocked run's employment rate minus the unshocked run's, say); its figure is read off the
   mean of the paths over seeds, the shock's impulse response (`recovery_years`: the years a
-  shocked path takes to come back).
+  shocked path takes to come back; `effect_persistence`: an effect after an intervention
+  against the effect during it).
 
 A statistic returns NaN (``math.nan``) when the model does not yet output what it needs (a
 sector it does not have, say); the suite reports the target as not measurable. Add one by
@@ -694,20 +695,6 @@ def effect_ratio(runs: Mapping[str, RunRecord], measure_a: str, measure_b: str,
     return effect(runs, measure_a, args_a, arm=arm, how=how) / b if b else math.nan
 
 
-@statistic
-def effect_persistence(runs: Mapping[str, RunRecord], metric: str, during: Sequence[int],
-                       after: Sequence[int], arm: str = "alt") -> float:
-    """Returns |mean relative effect after| / |mean relative effect during| on a cluster metric.
-
-    Below 1: the path returns towards the baseline once the intervention ends.
-    """
-    def mean_effect(steps: Sequence[int]) -> float:
-        return effect(runs, "cluster_mean", {"metric": metric, "steps": list(steps)}, arm=arm)
-
-    during_effect = mean_effect(during)
-    return abs(mean_effect(after)) / abs(during_effect) if during_effect else math.nan
-
-
 # --- responses: statistics of the seeds' mean path -------------------------------------------------
 @dataclass(frozen=True)
 class Response:
@@ -782,3 +769,28 @@ def years_back(gap: pd.Series, shock_start: int, tolerance: float = 0.01) -> flo
 
 recovery_years = response("recovery_years", ratio_gap, years_back)
 """One seed's years until the gap of a ratio is back for good; the suite reads the seeds' mean gap."""
+
+
+def relative_effect(runs: Mapping[str, RunRecord], metric: str, arm: str = "alt") -> pd.Series:
+    """Returns the arm's relative effect on a cluster metric by step: alt / base - 1."""
+    base, alt = runs["base"].cluster, runs[arm].cluster
+    return alt[metric] / base[metric] - 1.0
+
+
+def persistence(effect: pd.Series, during: Sequence[int], after: Sequence[int]) -> float:
+    """Returns |mean effect over the steps ``after``| / |mean effect over the steps ``during``|.
+
+    ``during`` and ``after`` are [first, last] steps (a negative step counts from the end).
+    Below 1: the path returns towards the baseline once the intervention ends; NaN when the
+    effect during is 0.
+    """
+    def mean_over(window: Sequence[int]) -> float:
+        first, last = (int(k) if k >= 0 else int(effect.index[k]) for k in window)
+        return float(effect.loc[first:last].mean())
+
+    during_effect, after_effect = mean_over(during), mean_over(after)
+    return abs(after_effect) / abs(during_effect) if during_effect else math.nan
+
+
+effect_persistence = response("effect_persistence", relative_effect, persistence)
+"""One seed's persistence of a relative effect; the suite reads the seeds' mean effect path."""
