@@ -16,6 +16,8 @@ from chainweave.validation.statistics import (
     growth_rate,
     hill_estimate,
     recovery_years,
+    survivor_growth_age_gap,
+    survivor_growth_size_slope,
     type_changes,
     type_flip_backs,
     yearly_rate,
@@ -106,6 +108,23 @@ def test_a_response_is_read_off_the_seeds_mean_path():
     assert low == 2.0 and high == 5.0 and target_interval(target, rows) == (figure, low, high)
     row = summarize([target], rows, quick=False).iloc[0]
     assert (row["aggregate"], row["mean"], row["status"]) == ("mean path", 2.0, "pass")
+
+
+def test_survivors_growth_by_age_and_size_on_a_hand_made_panel():
+    # One cell, steps 0-2. Firm 1 (age 1, 10 workers) doubles each year; firm 2 (age 12, 40
+    # workers) stays; firm 3 (age 2) exits after step 0 and does not count.
+    panel = pd.DataFrame({
+        "step": [0, 0, 0, 1, 1, 2, 2], "uid": [1, 2, 3, 1, 2, 1, 2], "place": 0, "sector": 0,
+        "labour": [10.0, 40.0, 5.0, 20.0, 40.0, 40.0, 40.0], "output": 1.0, "age": [1, 12, 2, 2, 13, 3, 14]})
+    run = RunRecord({"cluster": pd.DataFrame({"step": [0, 1, 2]}), "places": pd.DataFrame()}, model=None,
+                    firms=panel)
+    # Growth relative to the cell's mean: +-ln2/2 at step 0, at step 1 firm 1 +ln2/2, firm 2 -ln2/2.
+    assert survivor_growth_age_gap(run, young=(0, 3), old=(10, 99), start=0) == pytest.approx(math.log(2))
+    # Step 0: sizes -+ln4/2 with growth +-ln2/2; step 1: sizes -+ln2/2 with growth +-ln2/2.
+    x = np.array([-math.log(4), math.log(4), -math.log(2), math.log(2)]) / 2
+    y = np.array([1, -1, 1, -1]) * math.log(2) / 2
+    assert survivor_growth_size_slope(run, start=0) == pytest.approx(x @ y / (x @ x))
+    assert survivor_growth_size_slope(run, start=0) < 0  # the small one grows faster
 
 
 def test_interval_is_the_t_interval_of_the_mean():

@@ -90,7 +90,8 @@ def response_figure(row: Mapping[str, Any], paths: Sequence[str],
     if tolerance is not None:
         ax.axhspan(-tolerance, tolerance, color="#d9f0d3", label=f"back: within {tolerance:g}")
     for i, seed_path in enumerate(table.to_numpy(float)):
-        ax.plot(steps, seed_path, color="#999999", linewidth=0.6, alpha=0.6, label="seeds" if i == 0 else None)
+        ax.plot(steps, seed_path, color="#999999", linewidth=0.6, alpha=0.6,
+                label="seeds" if i == 0 else None)
     colour = STATUS_COLOURS.get(row["status"], "#000000")
     if len(table) > 1:
         half = stats.t.ppf(0.975, len(table) - 1) * table.std(ddof=1) / math.sqrt(len(table))

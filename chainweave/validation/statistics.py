@@ -337,8 +337,53 @@ def exit_hazard_ratio(run: RunRecord, by: str = "age", high: Sequence[float] = (
     return float(hazard[0] / hazard[1]) if hazard[1] and hazard[1] > 0 else math.nan
 
 
+def _survivor_growth(run: RunRecord, start: int) -> pd.DataFrame:
+    """Returns survivors' rows from ``start``: age, log labour and log growth of labour.
+
+    Growth to the next step of firms alive at both; labour and growth relative to the mean of
+    their (step, place, sector) cell.
+    """
+    panel = _panel(run)
+    panel = panel[panel["labour"] > 0]
+    later = panel[["step", "uid", "labour"]].assign(step=panel["step"] - 1).rename(columns={"labour": "next"})
+    rows = panel[panel["step"] >= run.step(start)].merge(later, on=["step", "uid"])
+    cell = [rows["step"], rows["place"], rows["sector"]]
+    size, growth = np.log(rows["labour"]), np.log(rows["next"] / rows["labour"])
+    return pd.DataFrame({"age": rows["age"], "size": size - size.groupby(cell).transform("mean"),
+                         "growth": growth - growth.groupby(cell).transform("mean")})
+
+
+@measure
+def survivor_growth_age_gap(run: RunRecord, young: Sequence[float] = (0, 3), old: Sequence[float] = (10, 1e9),
+                            start: int = 10) -> float:
+    """Returns young survivors' mean yearly log growth of labour minus old survivors'.
+
+    Growth from one step to the next of firms alive at both, relative to the mean of their
+    (step, place, sector) cell, for firms aged in ``young`` [a, b] and in ``old``; from step
+    ``start`` (the step-0 cohort is older by then). Positive: young firms that survive grow
+    faster (Evans 1987; Haltiwanger, Jarmin and Miranda 2013).
+    """
+    rows = _survivor_growth(run, start)
+    means = [rows.loc[rows["age"].between(lo, hi), "growth"].mean() for lo, hi in (young, old)]
+    return float(means[0] - means[1])
+
+
+@measure
+def survivor_growth_size_slope(run: RunRecord, start: int = 10) -> float:
+    """Returns the OLS slope of survivors' yearly log growth of labour on their log labour.
+
+    Both relative to their (step, place, sector) cell's mean, from step ``start``. 0: Gibrat's
+    law; below 0: small firms that survive grow faster, as most studies find (Evans 1987, Hall
+    1987, Sutton 1997); above 0: the large get larger, and the size distribution spreads.
+    """
+    rows = _survivor_growth(run, start)
+    x, y = rows["size"].to_numpy(), rows["growth"].to_numpy()
+    return float(np.dot(x, y) / np.dot(x, x)) if np.dot(x, x) > 0 else math.nan
+
+
 FIRM_PANEL_MEASURES = frozenset({"hill_tail_exponent", "hill_exponent_change", "growth_rate_kurtosis",
-                                 "exit_hazard_ratio"})
+                                 "exit_hazard_ratio", "survivor_growth_age_gap",
+                                 "survivor_growth_size_slope"})
 """Measures that read the firm panel."""
 
 
