@@ -111,3 +111,12 @@ def test_a_folder_holding_another_calibration_is_refused(tmp_path, capsys):
     spec.write_text(yaml.safe_dump({**SPEC, "trials": 2, "seed": 4}))
     assert main(["calibrate", str(spec), "--out", str(out), "--no-progress"]) == 2
     assert "holds a different one" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["demography"])
+def test_the_bundled_calibrations_name_registry_targets_and_parameters_within_their_domains(name):
+    from chainweave.validation.calibration import _prepare, load_spec
+
+    spec, source, _ = load_spec(ROOT / "chainweave" / "validation" / "calibrations" / f"{name}.yaml")
+    targets = _prepare(spec, source)  # raises for an unknown target, a path or a bound out of its domain
+    assert [t.id for t in targets] == [m.target for m in spec.moments]

@@ -15,6 +15,7 @@ from chainweave.validation.statistics import (
     effect_persistence,
     growth_rate,
     hill_estimate,
+    okun_slope,
     recovery_years,
     survivor_growth_age_gap,
     survivor_growth_size_slope,
@@ -108,6 +109,17 @@ def test_a_response_is_read_off_the_seeds_mean_path():
     assert low == 2.0 and high == 5.0 and target_interval(target, rows) == (figure, low, high)
     row = summarize([target], rows, quick=False).iloc[0]
     assert (row["aggregate"], row["mean"], row["status"]) == ("mean path", 2.0, "pass")
+
+
+def test_okun_slope_recovers_a_made_up_okun_law():
+    # Growth of 1, 4, 2, 3, 0 % in years 1-5; unemployment changes by 0.2 - 0.4 x growth points.
+    growth = np.array([1.0, 4.0, 2.0, 3.0, 0.0])
+    va = 100 * np.cumprod(np.r_[1.0, 1 + growth / 100])
+    unemployment = 5 + np.cumsum(np.r_[0.0, 0.2 - 0.4 * growth])
+    run = _record({"step": range(6), "value_added_real": va, "labour_supply": [100.0] * 6,
+                   "employment": 100 - unemployment})
+    assert okun_slope(run, start=1) == pytest.approx(-0.4)
+    assert okun_slope(run, start=2) == pytest.approx(-0.4)  # year 1 left out, the same law
 
 
 def test_survivors_growth_by_age_and_size_on_a_hand_made_panel():

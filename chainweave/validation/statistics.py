@@ -197,6 +197,23 @@ def drift_per_year(run: RunRecord, metric: str = "D", start: int = 0, end: int |
 
 
 @measure
+def okun_slope(run: RunRecord, start: int = 2) -> float:
+    """Returns the Okun coefficient of a run: d(unemployment, points) per % of real growth.
+
+    The OLS slope of the yearly change of the unemployment rate (1 - employment / labour
+    supply, percentage points) on real value-added growth (%), years from ``start`` (year 1
+    carries the step-0 transient) to the end (`chainweave.validation.economy.okun_fit`).
+    """
+    from chainweave.validation.economy import okun_fit
+
+    c = run.cluster
+    unemployment = 100 * (1 - c["employment"] / c["labour_supply"])
+    growth = 100 * (c["value_added_real"] / c["value_added_real"].shift(1) - 1)
+    keep = c.index >= run.step(start)
+    return okun_fit(growth[keep], unemployment.diff()[keep]).slope
+
+
+@measure
 def yearly_rate(run: RunRecord, count: str = "exits", of: str = "firms", start: int = 1,
                 end: int | None = None) -> float:
     """Returns the mean over years of count_t / of_{t-1} (e.g. exits per incumbent), 1/yr."""
