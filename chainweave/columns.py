@@ -102,6 +102,10 @@ TOTALS = (
     Column("budget_total", "M yuan/yr", "the government's budget"),
     Column("high_tech_enterprises", "enterprises", "model firms of high-tech sectors x enterprises "
            "per model firm"),
+    Column("household_income", "M yuan/yr", "households' income: pay, R&D wages, dividends, "
+           "institutes' and government pay (spent from next year)"),
+    Column("household_deposits", "M yuan", "money households hold at the end of the year (0 at "
+           "the opening of the accounts)"),
 )
 """Extensive totals (`chainweave.measures.EXTENSIVE`): summed over places for tiers and the cluster."""
 

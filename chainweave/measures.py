@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from chainweave.agents.money import Sector
 from chainweave.agents.table import group_sum
 from chainweave.measurement import IndexSystem, indicator_values, load_system
 from chainweave.parameters import IndustryClass
@@ -39,7 +40,7 @@ EXTENSIVE: tuple[str, ...] = (
     "high_tech_output", "rd_spend", "patents", "new_finance", "public_services", "firms",
     "incubation_weight", "intermediation_weight", "employment", "emissions", "labour_supply",
     "researchers", "rd_workers", "value_added_previous", "tertiary_va", "enterprise_rd", "public_st_spend",
-    "budget_total", "high_tech_enterprises",
+    "budget_total", "high_tech_enterprises", "household_income", "household_deposits",
 )
 """Totals per place that can be summed over tiers and the cluster."""
 
@@ -51,6 +52,9 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
     measure phase has just taken. ``value_added_real`` and ``nonprimary_va_real`` are value
     added at step-0 prices, and so are ``tertiary_va`` and ``value_added_previous`` (the real
     value added the previous year recorded; this year's in year 0, so growth starts at 0);
+    ``household_income`` is what the place's households were paid this year (what they spend
+    from next year, `chainweave.agents.firm.household_income`) and ``household_deposits``
+    the money they hold at its end (`chainweave.agents.money.MoneyLedger`), both M yuan;
     ``budget_total`` is the government's budget (M yuan) and ``public_st_spend`` its S&T part
     (R&D subsidies, public R&D platforms, incubators); ``high_tech_enterprises`` counts model
     firms of high-tech sectors times the enterprises each model firm stands for.
@@ -91,6 +95,8 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         "budget_total": g.budget.copy(),
         "high_tech_enterprises": last.firms_by_sector[:, sec.high_tech].sum(axis=1)
         * model.enterprises_per_firm,
+        "household_income": model.household_income.copy(),
+        "household_deposits": model.ledger.balance[Sector.HOUSEHOLDS].copy(),
     }
 
 

@@ -439,9 +439,9 @@ class ClusterModel(mesa.Model):
         self.step_flows["innovation"] = knowledge.knowledge_flows(self)
         self.step_counts = {k: np.zeros(n) for k in ("exits", "entries", "relocations_in",
                                                       "relocations_out")}
+        self.ledger.open(self)  # before the record, which reports the opening deposits
         self.measure(self)
         self.knowledge_reference = knowledge.knowledge_reference(self)
-        self.ledger.open(self)
 
     # --- running ------------------------------------------------------------------------
     def step(self) -> None:

@@ -73,3 +73,25 @@ def test_the_check_finds_money_made_from_nothing():
     model.firms.capital[0] -= 1.0
     model.ledger.balance[Sector.HOUSEHOLDS, 0] += 1.0
     assert model.ledger.errors(model)["accounts"] > 1e-7
+
+
+def test_the_tables_report_households_income_and_deposits_as_booked():
+    """The places table's household_deposits is the households' account each year (0 at the
+    opening of the accounts) and grows by what they were paid less what they spent, plus
+    their other receipts; household_income is what they spend from the next year."""
+    model = _model(5)
+    deposits, income = [], []
+    for _ in range(3):
+        model.step()
+        deposits.append(model.ledger.balance[Sector.HOUSEHOLDS].copy())
+        income.append(model.household_income.copy())
+        booked = model.ledger.transactions().set_index("item")
+        assert booked.loc["wages", "paid"] < income[-1].sum()
+    places = model.tables()["places"].sort_values(["step", "place"])
+    by_step = {s: rows for s, rows in places.groupby("step")}
+    assert (by_step[0]["household_deposits"] == 0).all()
+    for year in (1, 2, 3):
+        np.testing.assert_allclose(by_step[year]["household_deposits"], deposits[year - 1], rtol=1e-12)
+        np.testing.assert_allclose(by_step[year]["household_income"], income[year - 1], rtol=1e-12)
+    cluster = model.tables()["cluster"].set_index("step")
+    assert cluster.at[3, "household_deposits"] == pytest.approx(deposits[-1].sum(), rel=1e-12)

@@ -12,6 +12,7 @@ from chainweave.validation.registry import parse_targets
 from chainweave.validation.statistics import (
     RESPONSES,
     RunRecord,
+    cluster_ratio,
     effect_persistence,
     growth_rate,
     hill_estimate,
@@ -37,6 +38,13 @@ def test_growth_rate_is_the_compound_yearly_rate():
     assert growth_rate(run) == pytest.approx(0.10)
     with pytest.raises(ValueError, match="outside the run"):
         growth_rate(run, end=5)
+
+
+def test_cluster_ratio_reads_one_step_the_last_by_default():
+    run = _record({"step": [0, 1, 2], "household_deposits": [0.0, 30.0, 90.0],
+                   "household_income": [40.0, 45.0, 50.0]})
+    assert cluster_ratio(run, "household_deposits", "household_income") == pytest.approx(1.8)
+    assert cluster_ratio(run, "household_deposits", "household_income", step=1) == pytest.approx(30 / 45)
 
 
 def test_yearly_rate_divides_by_the_year_before():

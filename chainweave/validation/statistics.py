@@ -234,6 +234,13 @@ def ratio_change(run: RunRecord, numerator: str = "firms", denominator: str = "l
 
 
 @measure
+def cluster_ratio(run: RunRecord, numerator: str, denominator: str, step: int | None = None) -> float:
+    """Returns numerator / denominator of the cluster table at ``step`` (None: the last)."""
+    c, at = run.cluster, run.step(step)
+    return _at(c, numerator, at) / _at(c, denominator, at)
+
+
+@measure
 def cluster_mean(run: RunRecord, metric: str, steps: Sequence[int] | None = None) -> float:
     """Returns the mean of a cluster metric over a window of steps [first, last]."""
     c = run.cluster
