@@ -20,6 +20,9 @@ Python attributes, and runs each year's phases one agent at a time:
 - Measurement (step 7) writes the agents' state back into the column tables and records it
   with the engine's recorder (the same output code, so tables can be compared cell by cell);
   the lags next year's phases read (`PlaceYear`) are recomputed here from the agents.
+- Money: households' deposits by place are booked here payment by payment (income, goods
+  bought, liquidation payouts, founders' equipment, migrants' deposits) and written into the
+  ledger for the record; the other accounts are the engine's, checked by `tests/test_money.py`.
 
 Results agree with the engine to floating-point round-off, not bit for bit: sums over the
 place graph are taken in a different order here (scipy's sparse reductions vs. Python loops),
@@ -47,6 +50,7 @@ from chainweave.agents.firm import (
 )
 from chainweave.agents.government import DECLINING_BELOW, MATURE_BELOW, REGENERATING_ABOVE
 from chainweave.agents.institute import RESEARCHER_ELASTICITY, InstituteTable
+from chainweave.agents.money import Sector
 from chainweave.agents.service import ProviderTable, ServiceKind
 from chainweave.agents.table import poisson_counts
 from chainweave.model import ClusterModel
@@ -370,6 +374,9 @@ class ReferenceModel(ClusterModel):
         self.providers_ref = self._agents(RefProvider, self.providers)
         self.firms_ref = self._agents(RefFirm, self.firms)
         self.next_firm_uid = self.firms.next_uid
+        # Households' money by place, booked here payment by payment (`chainweave.agents.money`).
+        self.deposits = self.ledger.balance[Sector.HOUSEHOLDS].tolist()
+        self.households_paid = [0.0] * self.net.n
         self.phases = [self.allocate_budget, self.upgrade_incubators, self.migrate_population,
                        self.provide_services, self.produce_knowledge, self.innovate,
                        self.produce_and_trade, self.settle_accounts, self.exit_enter_relocate,
@@ -472,6 +479,10 @@ class ReferenceModel(ClusterModel):
             rows.append(p)
             cols.append(q)
             vals.append(flow)
+        per_head = [_div(self.deposits[q], g.population) for q, g in enumerate(govs)]
+        for (p, q), w in weight.items():  # each mover takes the mean deposit of the place left
+            self.deposits[q] -= w * movers[q] * per_head[q]
+            self.deposits[p] += w * movers[q] * per_head[q]
         for p, g in enumerate(govs):
             g.settle_migration(arrived[p], left[p], self.last.nonprimary_employment_share[p])
         self.step_flows["migration"] = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
@@ -693,10 +704,13 @@ class ReferenceModel(ClusterModel):
         inputs_wanted = wanted_goods.copy()
         investment_wanted = np.zeros_like(wanted_goods)
         local = np.zeros_like(wanted_goods)  # what households and governments buy at home
+        households_wanted = np.zeros_like(wanted_goods)
         for p, g in enumerate(govs):
             spending = prm.consumption_share * self.household_income[p] + g.budget * g.public_services_share
             for i in range(sec.n):
                 final = spending * sec.final_demand_share[i] / self.sector_price[i]
+                households_wanted[p, i] = (prm.consumption_share * self.household_income[p]
+                                           * sec.final_demand_share[i] / self.sector_price[i])
                 if mass[p, i] > MIN_MASS:
                     local[p, i] = final * sec.local_share[i]
                 investment_wanted[p, i] = invested[p] * sec.investment_share[i] / self.sector_price[i]
@@ -743,21 +757,26 @@ class ReferenceModel(ClusterModel):
             for q in range(n):
                 industry[:, q] += flows[:, q] * _div(sold[q, i], demand[q, i])
         self.step_flows["industry"] = sp.csr_matrix(industry)
-        self.pay_for_goods(goods, wanted_goods, inputs_wanted, investment_wanted, asked, sold)
+        self.pay_for_goods(goods, wanted_goods, inputs_wanted, investment_wanted, households_wanted,
+                           asked, sold)
 
     def pay_for_goods(self, goods: list[np.ndarray], wanted: np.ndarray, inputs_wanted: np.ndarray,
-                      investment_wanted: np.ndarray, asked: np.ndarray, sold: np.ndarray) -> None:
-        """Sets each firm's input bill, capital goods bought and value added (see
-        `firm.pay_for_goods`): buyers pay the cell's revenue per unit asked for what they sought."""
+                      investment_wanted: np.ndarray, households_wanted: np.ndarray, asked: np.ndarray,
+                      sold: np.ndarray) -> None:
+        """Sets each firm's input bill, capital goods bought and value added, and what each
+        place's households paid (see `firm.pay_for_goods`): buyers pay the cell's revenue per
+        unit asked for what they sought."""
         sec, n, firms = self.sectors, self.net.n, self.firms_ref
         revenue = self.per_cell(lambda f: f.revenue)
         value = np.array([[_div(revenue[q, i], asked[q, i]) for i in range(sec.n)] for q in range(n)])
         inputs_paid = np.zeros((n, sec.n))
         capital_goods = [0.0] * n
+        self.households_paid = [0.0] * n
         for i, flows in enumerate(goods):
             for p in range(n):
                 paid = sum(flows[p, q] * value[q, i] for q in range(n))
                 inputs_paid[p, i] = _div(paid * inputs_wanted[p, i], wanted[p, i])
+                self.households_paid[p] += _div(paid * households_wanted[p, i], wanted[p, i])
                 capital_goods[p] += _div(paid * investment_wanted[p, i], wanted[p, i])
         use = sold @ sec.io.T
         jobs = self.per_place(firms, lambda f: f.labour)
@@ -784,6 +803,7 @@ class ReferenceModel(ClusterModel):
             income[p] += g.budget * _clip(1 - levers + g.enforcement_share + g.incubator_share, 0, 1)
         for p, g in enumerate(govs):
             g.tax_revenue = taxes[p]
+            self.deposits[p] += income[p] - self.households_paid[p]
         self.household_income = income
 
     def exit_enter_relocate(self, _: Any = None) -> None:
@@ -818,7 +838,8 @@ class ReferenceModel(ClusterModel):
             moved_in[f.place] += 1
             moves.append((f.place, origin))
         leavers = set(firms) - set(staying)
-        for f in leavers:
+        for f in leavers:  # liquidated: what its money holds beyond its debt goes to its owners
+            self.deposits[f.place] += max(f.net_worth - f.capital, 0.0)
             f.remove()
         self.firms_ref = staying
         self.step_counts["exits"] = np.array(exits)
@@ -872,6 +893,7 @@ class ReferenceModel(ClusterModel):
                     incubated=False, innovated=False, imitated=False, transferred=False,
                 )
                 new_firms.append(RefFirm(self, state))
+                self.deposits[cell // sec.n] += state["debt"]  # founders paid for their equipment
                 self.next_firm_uid += 1
                 k += 1
         return new_firms
@@ -889,6 +911,7 @@ class ReferenceModel(ClusterModel):
         for name in govs.COLUMNS:
             setattr(govs, name, np.array([getattr(g, name) for g in self.governments_ref],
                                          dtype=govs.COLUMNS[name]))
+        self.ledger.balance[Sector.HOUSEHOLDS] = self.deposits
         self._record_year()
         self.last = self.place_year()
 
