@@ -82,11 +82,17 @@ def test_the_tables_report_households_income_and_deposits_as_booked():
     model = _model(5)
     deposits, income = [], []
     for _ in range(3):
+        before = model.ledger.balance[Sector.HOUSEHOLDS].sum()
         model.step()
         deposits.append(model.ledger.balance[Sector.HOUSEHOLDS].copy())
         income.append(model.household_income.copy())
-        booked = model.ledger.transactions().set_index("item")
-        assert booked.loc["wages", "paid"] < income[-1].sum()
+        booked = model.ledger.transactions()
+        received = booked.loc[(booked.payee == "households") & (booked.payer != "households"), "received"]
+        pay = booked.loc[(booked.payee == "households") & (booked.payer != "households")
+                         & ~booked["item"].isin(["liquidation payout", "founders' equipment"]), "received"]
+        assert pay.sum() == pytest.approx(income[-1].sum(), rel=1e-12)
+        assert deposits[-1].sum() - before == pytest.approx(
+            received.sum() - model.purchases.households.sum(), rel=1e-9)
     places = model.tables()["places"].sort_values(["step", "place"])
     by_step = {s: rows for s, rows in places.groupby("step")}
     assert (by_step[0]["household_deposits"] == 0).all()

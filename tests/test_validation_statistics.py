@@ -125,7 +125,8 @@ def test_okun_slope_recovers_a_made_up_okun_law():
     va = 100 * np.cumprod(np.r_[1.0, 1 + growth / 100])
     unemployment = 5 + np.cumsum(np.r_[0.0, 0.2 - 0.4 * growth])
     run = _record({"step": range(6), "value_added_real": va, "labour_supply": [100.0] * 6,
-                   "employment": 100 - unemployment})
+                   "employment": 100 - unemployment, "firms": [10.0] * 6, "entries": [1.0] * 6,
+                   "exits": [1.0] * 6})
     assert okun_slope(run, start=1) == pytest.approx(-0.4)
     assert okun_slope(run, start=2) == pytest.approx(-0.4)  # year 1 left out, the same law
 

@@ -202,15 +202,14 @@ def okun_slope(run: RunRecord, start: int = 2) -> float:
 
     The OLS slope of the yearly change of the unemployment rate (1 - employment / labour
     supply, percentage points) on real value-added growth (%), years from ``start`` (year 1
-    carries the step-0 transient) to the end (`chainweave.validation.economy.okun_fit`).
+    carries the step-0 transient) to the end: the economy report's fit
+    (`chainweave.validation.economy.yearly_path`, `okun_fit`) on one run.
     """
-    from chainweave.validation.economy import okun_fit
+    from chainweave.validation.economy import okun_fit, yearly_path
 
-    c = run.cluster
-    unemployment = 100 * (1 - c["employment"] / c["labour_supply"])
-    growth = 100 * (c["value_added_real"] / c["value_added_real"].shift(1) - 1)
-    keep = c.index >= run.step(start)
-    return okun_fit(growth[keep], unemployment.diff()[keep]).slope
+    path = yearly_path(run.tables["cluster"])
+    window = path[path["step"] >= run.step(start)]
+    return okun_fit(window["growth_pct"], window["d_unemployment_pp"]).slope
 
 
 @measure
