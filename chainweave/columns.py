@@ -106,6 +106,12 @@ TOTALS = (
            "institutes' and government pay (spent from next year)"),
     Column("household_deposits", "M yuan", "money households hold at the end of the year (0 at "
            "the opening of the accounts)"),
+    Column("unmet_demand", "M yuan/yr", "goods the place's buyers (households, government, firms' "
+           "inputs and capital goods) sought from the cluster's firms and did not get, at last "
+           "year's sector prices"),
+    Column("unmet_inputs", "M yuan/yr", "inputs the place's firms ordered from the cluster's firms "
+           "and did not get, at last year's sector prices; production uses them unpaid (docs/ODD.md, "
+           "limitations)"),
 )
 """Extensive totals (`chainweave.measures.EXTENSIVE`): summed over places for tiers and the cluster."""
 

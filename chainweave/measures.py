@@ -41,6 +41,7 @@ EXTENSIVE: tuple[str, ...] = (
     "incubation_weight", "intermediation_weight", "employment", "emissions", "labour_supply",
     "researchers", "rd_workers", "value_added_previous", "tertiary_va", "enterprise_rd", "public_st_spend",
     "budget_total", "high_tech_enterprises", "household_income", "household_deposits",
+    "unmet_demand", "unmet_inputs",
 )
 """Totals per place that can be summed over tiers and the cluster."""
 
@@ -55,6 +56,9 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
     ``household_income`` is what the place's households were paid this year (what they spend
     from next year, `chainweave.agents.firm.household_income`) and ``household_deposits``
     the money they hold at its end (`chainweave.agents.money.MoneyLedger`), both M yuan;
+    ``unmet_demand`` and ``unmet_inputs`` are what the place's buyers (all of them; its firms,
+    for their inputs) sought from the cluster's firms and did not get
+    (`chainweave.agents.firm.UnmetDemand`), M yuan at last year's prices;
     ``budget_total`` is the government's budget (M yuan) and ``public_st_spend`` its S&T part
     (R&D subsidies, public R&D platforms, incubators); ``high_tech_enterprises`` counts model
     firms of high-tech sectors times the enterprises each model firm stands for.
@@ -97,6 +101,8 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         * model.enterprises_per_firm,
         "household_income": model.household_income.copy(),
         "household_deposits": model.ledger.balance[Sector.HOUSEHOLDS].copy(),
+        "unmet_demand": model.unmet.total.copy(),
+        "unmet_inputs": model.unmet.inputs.copy(),
     }
 
 

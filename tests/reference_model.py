@@ -47,6 +47,7 @@ from chainweave.agents.firm import (
     MAX_WAGE_CHANGE,
     FirmTable,
     PlaceYear,
+    UnmetDemand,
 )
 from chainweave.agents.government import DECLINING_BELOW, MATURE_BELOW, REGENERATING_ABOVE
 from chainweave.agents.institute import RESEARCHER_ELASTICITY, InstituteTable
@@ -715,6 +716,7 @@ class ReferenceModel(ClusterModel):
                     local[p, i] = final * sec.local_share[i]
                 investment_wanted[p, i] = invested[p] * sec.investment_share[i] / self.sector_price[i]
                 wanted_goods[p, i] += final + investment_wanted[p, i]
+        last_price = self.sector_price.copy()
         exports = self.export_demand * (1 + prm.export_growth) ** self.time / self.sector_price
         export_mass = mass.sum(axis=0)
         demand = np.zeros_like(mass)
@@ -759,6 +761,14 @@ class ReferenceModel(ClusterModel):
         self.step_flows["industry"] = sp.csr_matrix(industry)
         self.pay_for_goods(goods, wanted_goods, inputs_wanted, investment_wanted, households_wanted,
                            asked, sold)
+        unmet, unmet_inputs = np.zeros(n), np.zeros(n)
+        for i, flows in enumerate(goods):  # sought and not delivered, at last year's prices
+            for p in range(n):
+                got = sum(flows[p, q] * _div(sold[q, i], asked[q, i]) for q in range(n))
+                short = max(wanted_goods[p, i] - got, 0.0) * last_price[i]
+                unmet[p] += short
+                unmet_inputs[p] += _div(short * inputs_wanted[p, i], wanted_goods[p, i])
+        self.unmet = UnmetDemand(total=unmet, inputs=unmet_inputs)
 
     def pay_for_goods(self, goods: list[np.ndarray], wanted: np.ndarray, inputs_wanted: np.ndarray,
                       investment_wanted: np.ndarray, households_wanted: np.ndarray, asked: np.ndarray,

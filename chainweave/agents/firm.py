@@ -446,6 +446,7 @@ def produce_and_trade(model: ClusterModel) -> None:
     fill = np.divide(sold, demand, out=np.zeros_like(sold), where=demand > 0)
     model.step_flows["industry"] = goods.volumes(fill)
     model.purchases = pay_for_goods(model, wanted, goods, export_orders, asked, sold)
+    model.unmet = unmet_demand(model, wanted, goods, asked, sold)
     f.value_added = f.revenue - f.materials_paid
     adapt_markups(model)
 
@@ -586,6 +587,37 @@ def pay_for_goods(model: ClusterModel, wanted: GoodsDemand, goods: GravitySplit,
         government=share(wanted.government).sum(axis=1),
         intermediates=inputs.sum(axis=1), investment=capital_goods,
         exports=(export_orders * value).sum(axis=1))
+
+
+@dataclass
+class UnmetDemand:
+    """What each place's buyers sought from the cluster's firms and did not get this year.
+
+    Valued at last year's sector prices (the prices at which buyers turned their spending into
+    units), M yuan, by buyer place.
+
+    Attributes:
+        total: All buyers: households, government, firms' inputs and capital goods.
+        inputs: Firms' inputs. A firm's output does not depend on its inputs arriving and it
+            pays only for those delivered, so its production uses these unpaid
+            (`docs/ODD.md`, limitations).
+    """
+
+    total: NDArray[np.float64]
+    inputs: NDArray[np.float64]
+
+
+def unmet_demand(model: ClusterModel, wanted: GoodsDemand, goods: GravitySplit,
+                 asked: NDArray[np.float64], sold: NDArray[np.float64]) -> UnmetDemand:
+    """Returns `UnmetDemand`: sought minus delivered, sum_q F_i[p, q] (1 - sold_qi / asked_qi).
+
+    Demand that reaches no supplier (no firm of the sector within reach) counts as unmet too.
+    """
+    delivered = goods.delivered_value(np.divide(sold, asked, out=np.zeros_like(sold), where=asked > 0))
+    total = wanted.total
+    short = np.maximum(total - delivered, 0.0) * model.sector_price[None, :]
+    inputs = np.divide(short * wanted.intermediates, total, out=np.zeros_like(short), where=total > 0)
+    return UnmetDemand(total=short.sum(axis=1), inputs=inputs.sum(axis=1))
 
 
 def adapt_markups(model: ClusterModel) -> None:
