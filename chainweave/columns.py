@@ -106,6 +106,8 @@ TOTALS = (
            "institutes' and government pay (spent from next year)"),
     Column("household_deposits", "M yuan", "money households hold at the end of the year (0 at "
            "the opening of the accounts)"),
+    Column("labour_compensation", "M yuan/yr", "what the place's firms pay their workers, R&D staff "
+           "and managers: wages, R&D wages and overhead (not dividends)"),
     Column("unmet_demand", "M yuan/yr", "goods the place's buyers (households, government, firms' "
            "inputs and capital goods) sought from the cluster's firms and did not get, at last "
            "year's sector prices"),

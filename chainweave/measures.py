@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from chainweave.agents import money
 from chainweave.agents.money import Sector
 from chainweave.agents.table import group_sum
 from chainweave.measurement import IndexSystem, indicator_values, load_system
@@ -41,7 +42,7 @@ EXTENSIVE: tuple[str, ...] = (
     "incubation_weight", "intermediation_weight", "employment", "emissions", "labour_supply",
     "researchers", "rd_workers", "value_added_previous", "tertiary_va", "enterprise_rd", "public_st_spend",
     "budget_total", "high_tech_enterprises", "household_income", "household_deposits",
-    "unmet_demand", "unmet_inputs",
+    "unmet_demand", "unmet_inputs", "labour_compensation",
 )
 """Totals per place that can be summed over tiers and the cluster."""
 
@@ -56,7 +57,10 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
     ``household_income`` is what the place's households were paid this year (what they spend
     from next year, `chainweave.agents.firm.household_income`) and ``household_deposits``
     the money they hold at its end (`chainweave.agents.money.MoneyLedger`), both M yuan;
-    ``unmet_demand`` and ``unmet_inputs`` are what the place's buyers (all of them; its firms,
+    ``labour_compensation`` is what the place's firms (those in the table at the year's end,
+    as for ``value_added``) pay their workers, R&D staff and managers (wages, R&D wages and
+    overhead: `chainweave.agents.money.firm_pay` less dividends), M yuan; ``unmet_demand``
+    and ``unmet_inputs`` are what the place's buyers (all of them; its firms,
     for their inputs) sought from the cluster's firms and did not get
     (`chainweave.agents.firm.UnmetDemand`), M yuan at last year's prices;
     ``budget_total`` is the government's budget (M yuan) and ``public_st_spend`` its S&T part
@@ -101,6 +105,9 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         * model.enterprises_per_firm,
         "household_income": model.household_income.copy(),
         "household_deposits": model.ledger.balance[Sector.HOUSEHOLDS].copy(),
+        "labour_compensation": group_sum(
+            f.place, money.firm_wage(model) * f.labour + f.rd_own + f.rd_subsidy
+            + model.params.overhead_per_enterprise * model.enterprises_per_firm, n),
         "unmet_demand": model.unmet.total.copy(),
         "unmet_inputs": model.unmet.inputs.copy(),
     }

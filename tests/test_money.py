@@ -101,3 +101,15 @@ def test_the_tables_report_households_income_and_deposits_as_booked():
         np.testing.assert_allclose(by_step[year]["household_income"], income[year - 1], rtol=1e-12)
     cluster = model.tables()["cluster"].set_index("step")
     assert cluster.at[3, "household_deposits"] == pytest.approx(deposits[-1].sum(), rel=1e-12)
+
+
+def test_labour_compensation_is_part_of_households_income():
+    """What firms pay workers, R&D staff and managers is paid to households, with dividends,
+    institutes' and government pay on top."""
+    model = _model(0)
+    model.run(YEARS)
+    c = model.tables()["cluster"]
+    assert (c["labour_compensation"] > 0).all()
+    assert (c["labour_compensation"] < c["household_income"]).all()
+    share = c["labour_compensation"] / c["value_added"]
+    assert share.between(0.0, 1.0).all()
