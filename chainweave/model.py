@@ -301,8 +301,11 @@ class ClusterModel(mesa.Model):
                          net.n * self.sectors.n).reshape(net.n, -1) + 1e-9
         cum = np.cumsum(cell / cell.sum(axis=1, keepdims=True), axis=1)[place]
         field = np.minimum((cum < rng.random(len(place))[:, None]).sum(axis=1), self.sectors.n - 1)
-        researchers = (prm.researchers_per_institute * net.rd_factor[place]
-                       * rng.lognormal(-0.125, 0.5, len(place)))
+        # Institutes' sizes vary (log-normal), but a place's researchers are its calibration:
+        # its institutes times researchers_per_institute times its R&D factor.
+        size = rng.lognormal(-0.125, 0.5, len(place))
+        size /= (group_sum(place, size, net.n) / np.maximum(counts, 1))[place]
+        researchers = prm.researchers_per_institute * net.rd_factor[place] * size
         funding = researchers * prm.funding_per_researcher
         flow = institute.knowledge_output(researchers, funding, prm.knowledge_productivity)
         return InstituteTable(

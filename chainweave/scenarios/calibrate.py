@@ -3,8 +3,9 @@
 Each prefecture (a secondary city with its counties, or the core) gets two factors that scale
 its places' step-0 firms: ``productivity_factor`` (firm productivity, hence value added) and
 ``rd_factor`` (firms' R&D shares and institutes' researchers, hence patents). Starting from 1,
-each pass builds the scenario's model at its seed, measures step-0 value added and patents per
-prefecture, and multiplies each factor by target / measured; a few passes converge because
+each pass builds the scenario's model at several seeds (`CALIBRATION_SEEDS` for the default
+scenario), measures step-0 value added and patents per prefecture, averaged over the seeds'
+firm draws, and multiplies each factor by target / measured; a few passes converge because
 value added is proportional to productivity and patents to R&D. Prefectures without a patent
 target take the R&D factor of ``rd_factor_like`` (Wuhan takes Yichang's). The factors are
 written to ``data/<table>_calibration.csv``, which the place table reads.
@@ -15,6 +16,7 @@ Run ``python -m chainweave.scenarios.calibrate`` to recompute the default scenar
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +27,10 @@ from chainweave.agents.table import group_sum
 from chainweave.results import atomic_write_table
 from chainweave.scenarios.places import read_data
 from chainweave.scenarios.scenario import Scenario, load_scenario
+
+CALIBRATION_SEEDS = tuple(range(2021, 2041))
+"""Seeds whose step-0 totals the default scenario's factors fit on average: the scenario's own
+(2021) and the next nineteen."""
 
 
 def prefecture_totals(scenario: Scenario, seed: int | None = None) -> pd.DataFrame:
@@ -44,9 +50,15 @@ def prefecture_totals(scenario: Scenario, seed: int | None = None) -> pd.DataFra
     return frame[frame["population"] > 0].set_index("prefecture")
 
 
+def mean_prefecture_totals(scenario: Scenario, seeds: Sequence[int | None]) -> pd.DataFrame:
+    """Returns `prefecture_totals` averaged over seeds (each seed's step-0 firm draws)."""
+    frames = [prefecture_totals(scenario, seed) for seed in seeds]
+    return sum(frames[1:], frames[0]) / len(frames)
+
+
 def calibrate_factors(
     scenario: Scenario, targets: pd.DataFrame, rd_factor_like: dict[str, str],
-    passes: int = 10,
+    passes: int = 10, seeds: Sequence[int | None] = (None,),
 ) -> pd.DataFrame:
     """Returns calibration factors per prefecture that match step-0 targets.
 
@@ -57,12 +69,14 @@ def calibrate_factors(
         rd_factor_like: Prefectures without a patent target -> prefecture whose R&D factor
             they take.
         passes: Fixed-point passes, >= 1.
+        seeds: Seeds whose step-0 totals are averaged in each pass (None: the scenario's
+            own), so that the factors fit the expected step 0, not one draw of its firms.
     """
     prefectures = list(targets.index)
     factors = pd.DataFrame({"productivity_factor": 1.0, "rd_factor": 1.0}, index=prefectures)
     for _ in range(passes):
         current = _with_factors(scenario, factors)
-        totals = prefecture_totals(current).loc[prefectures]
+        totals = mean_prefecture_totals(current, seeds).loc[prefectures]
         factors["productivity_factor"] *= targets["gdp_2021_100m_yuan"] / totals["value_added"]
         ratio = targets["patents_granted_2021"] / totals["patents"]
         factors["rd_factor"] *= ratio.fillna(1.0)
@@ -89,14 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     del argv
     scenario = load_scenario("yijing_jingen").with_values({"place_overrides": {}})
     targets = read_data("hubei_targets.csv").set_index("city")
-    factors = calibrate_factors(scenario, targets, rd_factor_like={"Wuhan": "Yichang"})
+    factors = calibrate_factors(scenario, targets, rd_factor_like={"Wuhan": "Yichang"},
+                                seeds=CALIBRATION_SEEDS)
     path = Path(str(resources.files("chainweave.scenarios") / "data" / "yijing_jingen_calibration.csv"))
     out = factors.rename_axis("prefecture").reset_index()
-    out["how_set"] = "calibrate.py: step-0 value added and patents of the prefecture match hubei_targets.csv"
+    out["how_set"] = ("calibrate.py: step-0 value added and patents of the prefecture match "
+                      "hubei_targets.csv on average over seeds 2021-2040")
     out.loc[out["prefecture"] == "Wuhan", "how_set"] = (
         "calibrate.py: value added matches hubei_targets.csv; R&D factor = Yichang's (no patent figure)")
     atomic_write_table(out.round({"productivity_factor": 6, "rd_factor": 6}), path)
-    fit = prefecture_totals(_with_factors(scenario, factors)).loc[targets.index]
+    fit = mean_prefecture_totals(_with_factors(scenario, factors), CALIBRATION_SEEDS).loc[targets.index]
     print(pd.concat([targets[["gdp_2021_100m_yuan", "patents_granted_2021"]], fit], axis=1).round(1))
     return 0
 
