@@ -59,7 +59,7 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
     the money they hold at its end (`chainweave.agents.money.MoneyLedger`), both M yuan;
     ``labour_compensation`` is what the place's firms (those in the table at the year's end,
     as for ``value_added``) pay their workers, R&D staff and managers (wages, R&D wages and
-    overhead: `chainweave.agents.money.firm_pay` less dividends), M yuan; ``unmet_demand``
+    overhead: `chainweave.agents.money.firm_labour_pay`), M yuan; ``unmet_demand``
     and ``unmet_inputs`` are what the place's buyers (all of them; its firms,
     for their inputs) sought from the cluster's firms and did not get
     (`chainweave.agents.firm.UnmetDemand`), M yuan at last year's prices;
@@ -105,9 +105,7 @@ def place_totals(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
         * model.enterprises_per_firm,
         "household_income": model.household_income.copy(),
         "household_deposits": model.ledger.balance[Sector.HOUSEHOLDS].copy(),
-        "labour_compensation": group_sum(
-            f.place, money.firm_wage(model) * f.labour + f.rd_own + f.rd_subsidy
-            + model.params.overhead_per_enterprise * model.enterprises_per_firm, n),
+        "labour_compensation": group_sum(f.place, sum(money.firm_labour_pay(model).values()), n),
         "unmet_demand": model.unmet.total.copy(),
         "unmet_inputs": model.unmet.inputs.copy(),
     }

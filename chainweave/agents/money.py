@@ -196,17 +196,24 @@ def firm_wage(model: ClusterModel) -> NDArray[np.float64]:
     return model.governments.wage[f.place] * model.sectors.wage_ratio[f.sector]
 
 
-def firm_pay(model: ClusterModel, accounts: FirmAccounts) -> dict[str, NDArray[np.float64]]:
-    """Returns, per firm, what it pays households this year by item, M yuan.
+def firm_labour_pay(model: ClusterModel) -> dict[str, NDArray[np.float64]]:
+    """Returns, per firm, what it pays the people it employs this year by item, M yuan.
 
-    Wages, R&D wages (its own and its subsidised R&D, paid to researchers), overhead (paid to
-    the people who run the enterprises it stands for) and dividends.
+    Wages, R&D wages (its own and its subsidised R&D, paid to researchers) and overhead (paid
+    to the people who run the enterprises it stands for): its labour compensation.
     """
     f = model.firms
     return {"wages": firm_wage(model) * f.labour,
             "R&D wages": f.rd_own + f.rd_subsidy,
-            "overhead": np.full(len(f), model.params.overhead_per_enterprise * model.enterprises_per_firm),
-            "dividends": accounts.dividends}
+            "overhead": np.full(len(f), model.params.overhead_per_enterprise * model.enterprises_per_firm)}
+
+
+def firm_pay(model: ClusterModel, accounts: FirmAccounts) -> dict[str, NDArray[np.float64]]:
+    """Returns, per firm, what it pays households this year by item, M yuan.
+
+    Its labour compensation (`firm_labour_pay`) and its dividends.
+    """
+    return {**firm_labour_pay(model), "dividends": accounts.dividends}
 
 
 def household_pay(model: ClusterModel, by_firm: dict[str, NDArray[np.float64]]
