@@ -243,10 +243,19 @@ def _execute(runner: RunExecutor, target: Target, chunks: list[list[RunTask]], d
                smoothing=0.1)
 
     def flush() -> None:
+        # The batch leaves ``pending`` before it is written, so a Ctrl-C that lands after the
+        # part file is in place does not make the final flush write it a second time; one that
+        # lands before puts it back, for the final flush to write.
         nonlocal pending, last_write
         if pending:
-            store.append(_rows(design, pending, outputs))
-            pending = []
+            batch_results, pending = pending, []
+            rows = _rows(design, batch_results, outputs)
+            try:
+                store.append(rows)
+            except KeyboardInterrupt:
+                if int(rows["run_id"].iloc[0]) not in store.done():
+                    pending = batch_results + pending
+                raise
         last_write = time.monotonic()
 
     try:
