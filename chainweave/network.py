@@ -324,6 +324,9 @@ class PlaceNetwork:
         industry_shares: Step-0 shares of primary, secondary and tertiary industry in value
             added (places x 3, rows summing to 1); NaN rows where the node gives none (the
             sector table's tier mix applies there).
+        industry_weights: Per place, multipliers (> 0) of the step-0 chance of a firm being
+            in the named sectors (its prefecture's specialization; `chainweave.agents.firm.sector_mix`),
+            an empty mapping where the node gives none.
         pairs: The `PlacePairs` within reach.
     """
 
@@ -333,8 +336,9 @@ class PlaceNetwork:
         Args:
             graph: Cluster graph; nodes need ``tier``, ``parent``, ``population``,
                 ``area_km2``, ``lat``, ``lon``; ``resource_type``, ``urban_share``,
-                ``productivity_factor``, ``rd_factor`` and ``industry_shares`` are optional
-                (defaults NONE, 0.5, 1, 1 and the tier mix).
+                ``productivity_factor``, ``rd_factor``, ``industry_shares`` and
+                ``industry_weights`` are optional (defaults NONE, 0.5, 1, 1, the tier mix and
+                no weights).
             reach_km: Largest distance at which two places interact, km; parent links are
                 kept whatever their length.
             n_sectors: Sectors the run's pair x sector arrays will have, for the memory
@@ -353,6 +357,7 @@ class PlaceNetwork:
         attrs = {key: np.empty(n) for key in ("population", "area_km2", "lat", "lon",
                                               "urban_share", "productivity_factor", "rd_factor")}
         industry_shares = np.full((n, 3), np.nan)
+        industry_weights: list[dict[str, float]] = []
         tier = np.empty(n, dtype=np.int8)
         parent = np.full(n, -1, dtype=np.int64)
         resource = np.zeros(n, dtype=np.int8)
@@ -382,6 +387,12 @@ class PlaceNetwork:
                     raise ParameterError(f"{where}.industry_shares", data["industry_shares"],
                                          "three shares (primary, secondary, tertiary) summing to 1")
                 industry_shares[i] = shares
+            weights = dict(data.get("industry_weights") or {})
+            for sector, value in weights.items():
+                if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+                    raise ParameterError(f"{where}.industry_weights.{sector}", value,
+                                         "a finite multiplier > 0")
+            industry_weights.append({str(k): float(v) for k, v in weights.items()})
             rt = data.get("resource_type", ResourceType.NONE)
             try:
                 resource[i] = ResourceType(rt) if not isinstance(rt, str) \
@@ -407,6 +418,7 @@ class PlaceNetwork:
         self.lat, self.lon, self.urban_share = attrs["lat"], attrs["lon"], attrs["urban_share"]
         self.productivity_factor, self.rd_factor = attrs["productivity_factor"], attrs["rd_factor"]
         self.industry_shares = industry_shares
+        self.industry_weights = industry_weights
         self.jurisdiction = np.where(tier == Tier.COUNTY, parent, np.arange(n))
         ancestors = ancestor_matrix(parent)
         self.depth = (ancestors >= 0).sum(axis=1) - 1

@@ -463,6 +463,9 @@ class SectorTable:
             that is bought in the buyer's own place (retail, personal and public services
             are consumed where people live), in [0, 1]; None: 0 for every sector (all goods
             sourced by the gravity rule).
+        industrial: Whether the sector is industry in China's industrial statistics (mining,
+            manufacturing, power, gas and water: the industries of seed 004's specialization
+            index); None: the secondary-class sectors.
     """
 
     names: tuple[str, ...]
@@ -479,11 +482,15 @@ class SectorTable:
     investment_share: NDArray[np.float64] | None = None
     wage_ratio: NDArray[np.float64] | None = None
     local_share: NDArray[np.float64] | None = None
+    industrial: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.names)
         if n == 0:
             raise ParameterError("sectors", self.names, "at least one sector")
+        if self.industrial is None:
+            object.__setattr__(self, "industrial",
+                               np.asarray(self.industry_class) == IndustryClass.SECONDARY)
         if self.investment_share is None:
             object.__setattr__(self, "investment_share", self.final_demand_share)
         if self.wage_ratio is None:
@@ -492,7 +499,7 @@ class SectorTable:
             object.__setattr__(self, "local_share", np.zeros(n))
         for name in ("stage", "industry_class", "high_tech", "resource_based",
                      "carbon_intensity", "final_demand_share", "base_productivity", "rd_share",
-                     "investment_share", "wage_ratio", "local_share"):
+                     "investment_share", "wage_ratio", "local_share", "industrial"):
             arr = np.asarray(getattr(self, name))
             if arr.shape != (n,):
                 raise ParameterError(f"sectors.{name}", arr.shape, f"one value per sector ({n})")

@@ -22,6 +22,7 @@ from scipy import special
 from chainweave.agents import knowledge, money
 from chainweave.agents.government import reserve_ratio
 from chainweave.agents.table import ColumnTable, RowAgent, group_max, group_sum, poisson_counts
+from chainweave.errors import ParameterError
 from chainweave.network import GravitySplit, gravity_split
 from chainweave.parameters import IndustryClass
 
@@ -222,14 +223,22 @@ def sector_mix(model: ClusterModel) -> NDArray[np.float64]:
     """Returns each place's step-0 chance of a firm being in each sector (places x sectors).
 
     Without industry shares: the sector table's mix for the place's tier, with resource-based
-    sectors tripled in resource places. With shares sigma_c of primary, secondary and tertiary
-    industry in value added: within class c the tier mix m_s is kept, and the firm share is
-    n_s ~ sigma_c (m_s / sum_{s' in c} m_s') / v_s, v_s = base productivity x value-added share
-    of sector s, so expected value added splits by class as the shares say.
+    sectors tripled in resource places, times the place's industry weights (its prefecture's
+    specialization: the multipliers of ``net.industry_weights``). With shares sigma_c of
+    primary, secondary and tertiary industry in value added: within class c that mix m_s is
+    kept, and the firm share is n_s ~ sigma_c (m_s / sum_{s' in c} m_s') / v_s, v_s = base
+    productivity x value-added share of sector s, so expected value added splits by class as
+    the shares say.
     """
     net, sec = model.net, model.sectors
     mix = sec.tier_mix[:, net.tier].T.copy()
     mix[net.resource_type > 0] *= np.where(sec.resource_based, 3.0, 1.0)
+    for p, weights in enumerate(net.industry_weights):
+        for name, value in weights.items():
+            if name not in sec.names:
+                raise ParameterError(f"places[{net.names[p]!r}].industry_weights", name,
+                                     "a sector of the sector table (" + ", ".join(sec.names) + ")")
+            mix[p, sec.names.index(name)] *= value
     given = ~np.isnan(net.industry_shares[:, 0])
     if given.any():
         one_hot = np.eye(3)[sec.industry_class]  # sectors x classes

@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from chainweave.errors import ParameterError
 from chainweave.measurement.spec import MeasurementSpec
@@ -84,6 +92,7 @@ class PlaceRow(_Section):
     productivity_factor: float = Field(1.0, gt=0)
     rd_factor: float = Field(1.0, ge=0)
     industry_shares: list[float] | None = Field(None, min_length=3, max_length=3)
+    industry_weights: dict[str, PositiveFloat] | None = None
 
 
 class PlaceOverride(_Section):
@@ -100,6 +109,7 @@ class PlaceOverride(_Section):
     productivity_factor: float | None = Field(None, gt=0)
     rd_factor: float | None = Field(None, ge=0)
     industry_shares: list[float] | None = Field(None, min_length=3, max_length=3)
+    industry_weights: dict[str, PositiveFloat] | None = None
 
 
 class SectorOverride(_Section):
@@ -130,6 +140,7 @@ class SectorSpec(_Section):
     tier_mix: list[list[float]]
     wage_ratio: list[float] | None = None
     local_share: list[float] | None = None
+    industrial: list[bool] | None = None
 
     @field_validator("names")
     @classmethod
@@ -243,7 +254,7 @@ class ScenarioSpec(_Section):
     description: str = ""
     places: str | SyntheticPlaces | list[PlaceRow] = SyntheticPlaces()
     place_overrides: dict[str, PlaceOverride] = {}
-    sectors: Literal["default"] | SectorSpec = "default"
+    sectors: Literal["default", "hubei_industries"] | SectorSpec = "default"
     sector_overrides: dict[str, SectorOverride] = {}
     params: dict[str, Any] = {}
     governments: dict[str, GovernmentMix] = {}

@@ -471,10 +471,13 @@ def _step0_pair(run: RunRecord, metric: str, data: str, key: str, column: str,
 
 
 def _prefecture_output(run: RunRecord, prefectures: Sequence[str], step: int) -> pd.DataFrame:
+    """Returns the industrial output of each prefecture (rows) by industrial sector (columns)."""
     rows = run.places[run.places["step"] == step]
-    net = run.model.net
+    net, sec = run.model.net, run.model.sectors
     key = np.asarray(net.names)[net.jurisdiction[rows["place"].to_numpy()]]
-    out = rows.groupby(key)[_sector_columns(run, "output")].sum()
+    columns = [f"output_{s}" for s, industrial in zip(sec.names, sec.industrial, strict=True)
+               if industrial]
+    out = rows.groupby(key)[columns].sum()
     return out.loc[list(prefectures)]
 
 
@@ -482,7 +485,9 @@ def _prefecture_output(run: RunRecord, prefectures: Sequence[str], step: int) ->
 def specialization_of(run: RunRecord, prefecture: str, among: Sequence[str], step: int = 0) -> float:
     """Returns the relative specialization index K of a prefecture against the others of ``among``.
 
-    Each prefecture is the city with its counties; output by sector from the places table.
+    Each prefecture is the city with its counties; its gross industrial output by industry
+    (the sectors the sector table marks ``industrial``: mining, manufacturing, power, gas and
+    water, as in the paper's 36 industries) from the places table.
 
     References:
         Seed 004, eq. (1); see `chainweave.analysis.specialization_index`.
