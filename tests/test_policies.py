@@ -73,15 +73,16 @@ def _jurisdiction(last: pd.DataFrame, cities: list[str]) -> pd.DataFrame:
 def _chemicals_concentration(cluster, last, tables):
     """Herfindahl index of the three cities' chemicals output over their places: higher means
     less duplication."""
-    chem = _jurisdiction(last, PHOSPHORUS_CITIES)["output_chemicals"]
+    chem = _jurisdiction(last, PHOSPHORUS_CITIES)["output_chemicals"]  # basic chemicals
     share = chem / chem.sum()
     return float((share**2).sum())
 
 
 def _yichang_chain_firms(cluster, last, tables):
-    """Share of Yichang's firms in the phosphorus chain (mining and chemicals)."""
+    """Share of Yichang's firms in the phosphorus chain (the chain-leader policy's sectors)."""
     yichang = _jurisdiction(last, ["Yichang"])
-    return float((yichang["firms_mining"] + yichang["firms_chemicals"]).sum() / yichang["firms"].sum())
+    columns = [f"firms_{s}" for s in POLICIES["chain_leader"].sectors if f"firms_{s}" in yichang]
+    return float(yichang[columns].to_numpy().sum() / yichang["firms"].sum())
 
 
 def _resource_firms_in_resource_places(cluster, last, tables):

@@ -2,8 +2,9 @@
 
 A place table has one row per disjoint place with the node attributes `PlaceNetwork` reads
 (``name``, ``tier``, ``parent``, ``population``, ``urban_share``, ``area_km2``, ``lat``,
-``lon``, ``resource_type``, ``productivity_factor``, ``rd_factor``, ``industry_shares``) and the
-``prefecture`` it belongs to. `place_graph` turns a table into the cluster graph.
+``lon``, ``resource_type``, ``productivity_factor``, ``rd_factor``, ``industry_shares``,
+``industry_weights``) and the ``prefecture`` it belongs to. `place_graph` turns a table into
+the cluster graph.
 
 - ``yijing_jingen``: Wuhan (core) and the Yijing Jingen agglomeration, Yichang, Jingzhou,
   Jingmen and Enshi, each split into its city proper (urban districts; for Enshi, which has
@@ -12,7 +13,9 @@ A place table has one row per disjoint place with the node attributes `PlaceNetw
   the two differ (Yichang: 3,762,407 -> 4,017,607, x1.068). GDP, industry shares and patents
   per prefecture are in ``data/hubei_targets.csv``, with how each was set; the calibration
   factors that make step 0 match them are in ``data/yijing_jingen_calibration.csv``
-  (`chainweave.scenarios.calibrate`).
+  (`chainweave.scenarios.calibrate`), and the industries each prefecture specializes in, which
+  its ``specialization_factor`` raises (``industry_weights``), in
+  ``data/yijing_jingen_specialization.csv``, with the sentence of seed 004 each comes from.
 - ``yunnan_resource``: a resource-based cluster around Kunming from the national census
   extract: Kunming (core; its district Dongchuan, a declining copper town, kept as a county of
   its own), and the prefectures Qujing (mature), Yuxi, Chuxiong (growing), Honghe (with Gejiu,
@@ -41,9 +44,10 @@ YIJING_JINGEN_CITIES: tuple[str, ...] = ("Yichang", "Jingzhou", "Jingmen", "Ensh
 COLUMNS: tuple[str, ...] = (
     "name", "prefecture", "tier", "parent", "population", "urban_share", "area_km2", "lat",
     "lon", "resource_type", "productivity_factor", "rd_factor", "primary_share",
-    "secondary_share", "tertiary_share",
+    "secondary_share", "tertiary_share", "industry_weights",
 )
-"""Columns of a place table (industry shares NaN where the sector table's tier mix applies)."""
+"""Columns of a place table (industry shares NaN where the sector table's tier mix applies;
+``industry_weights`` a mapping, empty where the place has none)."""
 
 
 def read_data(name: str, **kwargs) -> pd.DataFrame:
@@ -52,15 +56,37 @@ def read_data(name: str, **kwargs) -> pd.DataFrame:
         return pd.read_csv(fh, **kwargs)
 
 
+FACTORS: tuple[str, ...] = ("productivity_factor", "rd_factor", "specialization_factor")
+"""Calibration factors per prefecture: step-0 productivity and R&D multipliers, and the
+strength lambda of its specialization (its listed industries' weight is 1 + lambda)."""
+
+
 def calibration_factors(table: str) -> pd.DataFrame:
     """Returns the stored calibration factors of a place table, indexed by prefecture.
 
-    Columns ``productivity_factor`` and ``rd_factor``; an empty frame if none are stored.
+    Columns `FACTORS` (a factor a file lacks is 1, the specialization 0); an empty frame
+    if none are stored.
     """
     folder = resources.files("chainweave.scenarios") / "data"
     if not (folder / f"{table}_calibration.csv").is_file():
-        return pd.DataFrame(columns=["productivity_factor", "rd_factor"])
-    return read_data(f"{table}_calibration.csv").set_index("prefecture")
+        return pd.DataFrame(columns=list(FACTORS))
+    factors = read_data(f"{table}_calibration.csv").set_index("prefecture")
+    if "specialization_factor" not in factors:
+        factors["specialization_factor"] = 0.0
+    return factors
+
+
+def specialized_industries(table: str) -> dict[str, list[str]]:
+    """Returns, per prefecture, the industries its place table's specialization raises.
+
+    From ``data/<table>_specialization.csv`` (one row per prefecture and industry, with the
+    evidence); empty if the table has none.
+    """
+    folder = resources.files("chainweave.scenarios") / "data"
+    if not (folder / f"{table}_specialization.csv").is_file():
+        return {}
+    rows = read_data(f"{table}_specialization.csv")
+    return {p: list(group["industry"]) for p, group in rows.groupby("prefecture", sort=False)}
 
 
 def yijing_jingen_places() -> pd.DataFrame:
@@ -166,11 +192,20 @@ def yunnan_resource_places() -> pd.DataFrame:
 
 
 def _with_factors(table: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Adds the stored calibration factors of each place's prefecture (1 where none)."""
+    """Adds the stored calibration factors of each place's prefecture (1 where none).
+
+    And its industry weights: 1 + its specialization factor on each of its specialized
+    industries (none where the factor is 0 or not stored).
+    """
     factors = calibration_factors(name)
     for column in ("productivity_factor", "rd_factor"):
         table[column] = table["prefecture"].map(factors[column]).fillna(1.0).astype(float) \
             if len(factors) else 1.0
+    industries = specialized_industries(name)
+    strength = factors["specialization_factor"] if len(factors) else pd.Series(dtype=float)
+    table["industry_weights"] = [
+        {s: 1.0 + float(strength.get(p, 0.0)) for s in industries.get(p, [])}
+        if strength.get(p, 0.0) > 0 else {} for p in table["prefecture"]]
     return table[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -209,6 +244,7 @@ def place_graph(table: pd.DataFrame) -> nx.Graph:
             resource_type=ResourceType[str(row["resource_type"]).upper()],
             productivity_factor=row["productivity_factor"], rd_factor=row["rd_factor"],
             industry_shares=None if any(pd.isna(shares)) else tuple(shares),
+            industry_weights=dict(row.get("industry_weights") or {}),
             prefecture=row["prefecture"],
         )
     missing = [n for n, d in graph.nodes(data=True) if d["parent"] and d["parent"] not in graph]

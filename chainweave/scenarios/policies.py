@@ -294,7 +294,7 @@ POLICIES: dict[str, PolicyInfo] = {p.name: p for p in (
         {"exit_pressure": PolicyParameter(0.1, 0.0, 1.0, "1/yr", "extra exit probability"),
          "leader_entry_boost": PolicyParameter(1.0, 0.0, 10.0, "1",
                                                "entry rate added in the leader place")},
-        division_of_labour, sectors=("chemicals",)),
+        division_of_labour, sectors=("chemicals", "fine_chemicals")),
     PolicyInfo(
         "chain_leader", "chain-leader targeting of one chain",
         "Adds R&D subsidy steered to the chain's sectors and raises entry in them.",
@@ -302,7 +302,7 @@ POLICIES: dict[str, PolicyInfo] = {p.name: p for p in (
          "subsidy_weight": PolicyParameter(3.0, 1.0, 100.0, "x",
                                            "weight of the chain's R&D claims on the subsidy"),
          "entry_boost": PolicyParameter(1.0, 0.0, 10.0, "1", "entry rate added in the chain")},
-        chain_leader, sectors=("mining", "chemicals")),
+        chain_leader, sectors=("mining", "phosphate_mining", "chemicals", "fine_chemicals")),
     PolicyInfo(
         "low_carbon", "low-carbon regulation (emission price or standards)",
         "Prices carbon, sets an emission standard (firms above it may be closed) and funds "

@@ -43,6 +43,7 @@ from chainweave.network import (
     synthetic_cluster,
 )
 from chainweave.parameters import IndustryClass, ModelParams, SectorTable, Stage, default_sectors
+from chainweave.scenarios.industries import industry_table
 from chainweave.scenarios.national import national_cluster
 from chainweave.scenarios.places import PLACE_TABLES, place_graph, place_table
 from chainweave.scenarios.policies import POLICIES, ActivePolicy
@@ -120,6 +121,22 @@ def _bundled_graph(name: str) -> nx.Graph:
     return place_graph(place_table(name))
 
 
+def _weights_for(graph: nx.Graph, sectors: SectorTable) -> nx.Graph:
+    """Returns a bundled graph whose industry weights fit the scenario's sector table.
+
+    A bundled place table's weights (its prefectures' specialization) name the industries of
+    the table it was calibrated with; a scenario giving another table (``sectors: default``)
+    gets the places without them. Weights a scenario gives itself are checked, not dropped.
+    """
+    names = set(sectors.names)
+    if all(set(data.get("industry_weights") or {}) <= names for _, data in graph.nodes(data=True)):
+        return graph
+    graph = graph.copy()
+    for _, data in graph.nodes(data=True):
+        data["industry_weights"] = {}
+    return graph
+
+
 def _stage(name: str) -> int:
     return int(Stage[name.upper()])
 
@@ -186,7 +203,7 @@ class Scenario:
                 raise ParameterError(f"{self.source}: places", places,
                                      f"one of {', '.join((*PLACE_TABLES, 'national'))}, "
                                      "{synthetic: ...} or a list of places")
-            graph = _bundled_graph(places)
+            graph = _weights_for(_bundled_graph(places), self.sectors)
         else:
             graph = place_graph(pd.DataFrame([_row(p) for p in places]))
         if not overrides:
@@ -229,6 +246,8 @@ class Scenario:
         try:
             if spec == "default":
                 table = default_sectors()
+            elif isinstance(spec, str):
+                table = industry_table(spec)
             else:
                 table = SectorTable(
                     names=tuple(spec.names), stage=np.array([_stage(s) for s in spec.stage], np.int8),
@@ -241,7 +260,8 @@ class Scenario:
                     base_productivity=np.array(spec.base_productivity, float),
                     rd_share=np.array(spec.rd_share, float), tier_mix=np.array(spec.tier_mix, float),
                     wage_ratio=None if spec.wage_ratio is None else np.array(spec.wage_ratio, float),
-                    local_share=None if spec.local_share is None else np.array(spec.local_share, float))
+                    local_share=None if spec.local_share is None else np.array(spec.local_share, float),
+                    industrial=None if spec.industrial is None else np.array(spec.industrial, bool))
             if not self.spec.sector_overrides:
                 return table
             columns = {k: getattr(table, k).copy() for k in ("carbon_intensity", "base_productivity",
@@ -465,7 +485,8 @@ def _row(place: PlaceRow) -> dict[str, Any]:
             "urban_share": place.urban_share, "area_km2": place.area_km2, "lat": place.lat,
             "lon": place.lon, "resource_type": place.resource_type,
             "productivity_factor": place.productivity_factor, "rd_factor": place.rd_factor,
-            "primary_share": shares[0], "secondary_share": shares[1], "tertiary_share": shares[2]}
+            "primary_share": shares[0], "secondary_share": shares[1], "tertiary_share": shares[2],
+            "industry_weights": place.industry_weights or {}}
 
 
 def _set_policy_value(data: dict[str, Any], parts: list[str], value: Any, path: str) -> None:
