@@ -103,7 +103,7 @@ def sourcing_weights(rows: pd.DataFrame, parent_names: tuple[str, ...]) -> np.nd
 
 @cache
 def industry_table(name: str = "hubei_industries") -> SectorTable:
-    """Returns a bundled industry table (see the module docstring).
+    """Returns a bundled industry table (see the module docstring), its arrays read-only.
 
     Raises:
         ParameterError: for an unknown table, or a row whose parent, stage, class or weights
@@ -125,7 +125,7 @@ def industry_table(name: str = "hubei_industries") -> SectorTable:
                                  "weights of each parent's industries summing to 1")
     weight = rows["weight"].to_numpy(float)
     w = sourcing_weights(rows, nine.names)
-    return SectorTable(
+    table = SectorTable(
         names=tuple(rows["name"]),
         stage=np.array([int(Stage[s.upper()]) for s in rows["stage"]], dtype=np.int8),
         industry_class=np.array([int(IndustryClass[c.upper()]) for c in rows["industry_class"]],
@@ -143,6 +143,10 @@ def industry_table(name: str = "hubei_industries") -> SectorTable:
         local_share=rows["local_share"].to_numpy(float),
         industrial=rows["industrial"].to_numpy(bool),
     )
+    for value in vars(table).values():  # cached and shared by every model: read-only
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return table
 
 
 def parent_of(name: str = "hubei_industries") -> pd.Series:
