@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainweave.errors import ParameterError
 from chainweave.parameters import default_sectors
@@ -121,3 +123,27 @@ def test_industrial_sectors_are_the_secondary_ones_unless_given(table):
     names = np.asarray(table.names)
     assert "construction" in names[table.industry_class == 1]
     assert "construction" not in names[table.industrial]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_split_of_the_parents_sums_back_to_them(data):
+    """For any weights and any named suppliers, each column's blocks sum to 1 (sourcing_weights),
+    so io = io9[parents] x w sums back to the nine-sector table and keeps its value added."""
+    rows = read_data("hubei_industries.csv")
+    nine = default_sectors()
+    rows["weight"] = data.draw(st.lists(st.floats(0.05, 1.0), min_size=len(rows), max_size=len(rows)))
+    rows["weight"] /= rows.groupby("parent")["weight"].transform("sum")
+    names = list(rows["name"])
+    for j in data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=6, unique=True)):
+        supplier = names[data.draw(st.integers(0, len(rows) - 1))]
+        block = rows.loc[rows["name"] == supplier, "parent"].iloc[0]
+        rows.loc[j, "sources_from"] = f"{block}:{supplier}={data.draw(st.floats(0.0, 1.0)):.3f}"
+    try:
+        w = sourcing_weights(rows, nine.names)
+    except ParameterError as err:  # a zero share for the whole of a one-industry block
+        assert "above 0" in str(err)
+        return
+    of = [nine.names.index(p) for p in rows["parent"]]
+    np.testing.assert_allclose(np.eye(nine.n)[of].T @ w, np.ones((nine.n, len(rows))), atol=1e-9)
+    np.testing.assert_allclose((nine.io[np.ix_(of, of)] * w).sum(axis=0), nine.io.sum(axis=0)[of], atol=1e-12)

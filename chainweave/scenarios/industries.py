@@ -67,7 +67,8 @@ def sourcing_weights(rows: pd.DataFrame, parent_names: tuple[str, ...]) -> np.nd
 
     Raises:
         ParameterError: for a ``sources_from`` naming an unknown block or supplier, a supplier
-            outside its block, or shares of a block summing above 1.
+            outside its block, shares of a block summing above 1, or shares summing to 0 for
+            suppliers that make up the whole block.
     """
     names = list(rows["name"])
     parent = rows["parent"].to_numpy()
@@ -94,7 +95,10 @@ def sourcing_weights(rows: pd.DataFrame, parent_names: tuple[str, ...]) -> np.nd
                 elif rest_weight > 0:
                     w[i, j] = (1 - total) * weight[i] / rest_weight
             if not rest or rest_weight == 0:  # the named suppliers take the whole block
-                w[members, j] /= max(w[members, j].sum(), 1e-300)
+                if total == 0:
+                    raise ParameterError(f"industries.{buyer}.sources_from", given,
+                                         f"shares above 0: they name every industry of {block}")
+                w[members, j] /= total
         if named:
             raise ParameterError(f"industries.{buyer}.sources_from", sorted(named),
                                  "parent sectors: " + ", ".join(parent_names))
