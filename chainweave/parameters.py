@@ -295,6 +295,10 @@ class ModelParams:
     entry_rate: float = _p(
         0.085, 0, 0.3, "1/yr", "entrants per year per step-0-sized firm's worth of a cell's jobs"
     )
+    founding_share: float = _p(
+        0.02, 0.0, 1.0, "1",
+        "founders of an industry a place lacks, per founder it would see with its share of the sector's jobs",
+    )
     entrant_relative_size: float = _p(
         0.25, 0.05, 1.0, "1", "an entrant's labour as a share of its cell's mean firm's"
     )

@@ -872,8 +872,10 @@ class ReferenceModel(ClusterModel):
                                                   * self.incubation_quality)[place_of_cell]
         slots = self.per_cell(lambda f: f.labour).ravel() / self.reference_firm_size
         crowding = np.array([min(1.0, _div(s, c, 1.0)) for s, c in zip(slots, incumbents, strict=True)])
+        founding = self.founding_slots(incumbents)
         entrants = self.rng.poisson(prm.entry_rate * slots * crowding * boost * profitable
-                                    / self.normal_profitable_share)
+                                    / self.normal_profitable_share
+                                    + prm.entry_rate * founding * boost / self.normal_profitable_share)
         self.step_counts["entries"] = np.bincount(place_of_cell, weights=entrants.astype(float),
                                                   minlength=n)
         if entrants.sum() == 0:
@@ -884,22 +886,32 @@ class ReferenceModel(ClusterModel):
         position = self.per_cell(lambda f: f.position).ravel()
         log_markup = self.per_cell(lambda f: math.log(f.markup)).ravel()
         noise = self.rng.lognormal(0.0, prm.entrant_productivity_spread, int(entrants.sum()))
+        by_sector = self.per_sector_means()
         new_firms = []
         k = 0
         for cell in range(cells):
+            place, sector = cell // sec.n, cell % sec.n
             for _ in range(entrants[cell]):
-                size = prm.entrant_relative_size * (labour[cell] / max(incumbents[cell], 1))
+                if incumbents[cell] == 0:  # a founder of an industry the place lacks
+                    mean = by_sector[sector]
+                    mean_labour, mean_productivity = mean["labour"], mean["productivity"]
+                    log_mu = mean["log_markup"]
+                    rd = min(sec.rd_share[sector] * self.net.rd_factor[place], 0.3)
+                    pos = self.params.tier_position[self.net.tier[place]]
+                else:
+                    c = max(incumbents[cell], 1)
+                    mean_labour, mean_productivity = labour[cell] / c, productivity[cell] / c
+                    log_mu, rd, pos = log_markup[cell] / c, rd_share[cell] / c, position[cell] / c
+                size = prm.entrant_relative_size * mean_labour
                 capital = size * prm.capital_per_worker
                 state = dict.fromkeys(FirmTable.COLUMNS, 0)
                 state.update(
-                    uid=self.next_firm_uid, place=cell // sec.n, sector=cell % sec.n,
-                    productivity=productivity[cell] / max(incumbents[cell], 1) * noise[k],
+                    uid=self.next_firm_uid, place=place, sector=sector,
+                    productivity=mean_productivity * noise[k],
                     labour=size, labour_desired=size, capital=capital,
                     net_worth=(1 - prm.target_leverage) * size * prm.capital_per_worker,
                     debt=prm.target_leverage * size * prm.capital_per_worker,
-                    rd_share=rd_share[cell] / max(incumbents[cell], 1),
-                    position=position[cell] / max(incumbents[cell], 1),
-                    markup=math.exp(log_markup[cell] / max(incumbents[cell], 1)),
+                    rd_share=rd, position=pos, markup=math.exp(log_mu),
                     incubated=False, innovated=False, imitated=False, transferred=False,
                 )
                 new_firms.append(RefFirm(self, state))
@@ -907,6 +919,41 @@ class ReferenceModel(ClusterModel):
                 self.next_firm_uid += 1
                 k += 1
         return new_firms
+
+    def per_sector_means(self) -> list[dict[str, float]]:
+        """Per sector, the mean labour, productivity and log mark-up of its firms (0 if none)."""
+        sums = [defaultdict(float) for _ in range(self.sectors.n)]
+        for f in self.firms_ref:
+            acc = sums[f.sector]
+            acc["n"] += 1
+            acc["labour"] += f.labour
+            acc["productivity"] += f.productivity
+            acc["log_markup"] += math.log(f.markup)
+        return [{key: acc[key] / max(acc["n"], 1) for key in ("labour", "productivity", "log_markup")}
+                for acc in sums]
+
+    def founding_slots(self, incumbents: np.ndarray) -> np.ndarray:
+        """Per cell without firms: founding_share x the place's jobs x the sector's share of jobs,
+        in step-0-sized firms, times the sector's profitable share in the cluster."""
+        prm, n, ns = self.params, self.net.n, self.sectors.n
+        if prm.founding_share == 0:
+            return np.zeros(n * ns)
+        place_jobs, sector_jobs = np.zeros(n), np.zeros(ns)
+        sector_firms, sector_profitable = np.zeros(ns), np.zeros(ns)
+        for f in self.firms_ref:
+            place_jobs[f.place] += f.labour
+            sector_jobs[f.sector] += f.labour
+            sector_firms[f.sector] += 1
+            sector_profitable[f.sector] += float(f.profit > 0)
+        total = max(sector_jobs.sum(), 1e-300)
+        out = np.zeros(n * ns)
+        for p in range(n):
+            for s in range(ns):
+                if incumbents[p * ns + s] == 0:
+                    profitable = _div(sector_profitable[s], sector_firms[s])
+                    expected = place_jobs[p] * (sector_jobs[s] * profitable / total)
+                    out[p * ns + s] = prm.founding_share * expected / self.reference_firm_size
+        return out
 
     def deplete_resources(self, _: Any = None) -> None:
         for p, g in enumerate(self.governments_ref):

@@ -208,3 +208,34 @@ def test_primary_output_stays_within_each_places_land(make_model):
         model.step()
         farm = model.last.output_by_sector[:, primary].sum(axis=1)
         assert np.all(farm <= 0.5 * model.net.area_km2 * (1 + 1e-9))
+
+
+def test_founders_enter_empty_cells_with_their_sectors_means():
+    """founding_slots is 0 where a cell has firms (and everywhere with founding_share 0), and
+    positive for an empty cell of a place with jobs in a sector with profitable firms; a founder
+    takes its sector's mean size, its R&D share times the place's factor and its tier's position."""
+    from chainweave.agents import firm as firm_phases
+
+    model = ClusterModel(graph=synthetic_cluster(1, 3, 3, seed=0), rng=3, n_firms=800, founding_share=1.0)
+    model.run(2)
+    f, sec, n = model.firms, model.sectors, model.net.n
+    weight = np.ones(len(f))
+    incumbents = np.bincount(f.place * sec.n + f.sector, minlength=n * sec.n).astype(float)
+    sector_firms = np.bincount(f.sector, minlength=sec.n).astype(float)
+    slots = firm_phases.founding_slots(model, weight, incumbents, sector_firms)
+    assert (slots[incumbents > 0] == 0).all() and (slots[incumbents == 0] > 0).any()
+    model.params = model.params.replace(founding_share=0.0)
+    assert (firm_phases.founding_slots(model, weight, incumbents, sector_firms) == 0).all()
+    model.params = model.params.replace(founding_share=1.0)
+    entrants = firm_phases._entrants(model, np.ones(len(f), dtype=bool))
+    cell = entrants["place"] * sec.n + entrants["sector"]
+    founded = incumbents[cell] == 0
+    assert founded.any()
+    s, p = entrants["sector"][founded], entrants["place"][founded]
+    mean_labour = np.bincount(f.sector, weights=f.labour, minlength=sec.n) / np.maximum(sector_firms, 1)
+    np.testing.assert_allclose(entrants["labour"][founded],
+                               model.params.entrant_relative_size * mean_labour[s])
+    np.testing.assert_allclose(entrants["rd_share"][founded],
+                               np.minimum(sec.rd_share[s] * model.net.rd_factor[p], 0.3))
+    np.testing.assert_allclose(entrants["position"][founded],
+                               np.asarray(model.params.tier_position)[model.net.tier[p]])

@@ -25,6 +25,8 @@ LEVERS = {
     # closures, emission costs and the collaboration barrier.
     "levers": {"carbon_price": 100.0, "emission_standard": 300.0, "collaboration": 0.5,
                "enforcement_share": 0.02, "incubator_share": 0.02},
+    # Founders in empty cells at 25 times the default rate: exercises founding by sector means.
+    "founding": {"founding_share": 0.5},
 }
 
 

@@ -812,6 +812,9 @@ def exit_enter_relocate(model: ClusterModel) -> None:
     position (the place's own calibration, not the sector's default), the geometric mean of
     its mark-ups (a typical incumbent's, not one pulled up by a few), `entrant_relative_size` x
     its mean labour, and the step-0 balance sheet (capital per worker, debt at the target leverage).
+    Founders also enter cells without firms, where a place lacks the industry, at the same
+    rate per `founding_slots`, taking their sector's means in the cluster (productivity, size,
+    mark-up), the sector's R&D share times the place's R&D factor and the tier's position.
     Money: exiting firms are liquidated (`money.book_exits`), movers take their accounts
     with them (`money.book_relocation`), and entrants start with no money
     (`money.book_entrants`).
@@ -904,23 +907,58 @@ def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArra
                                               * model.incubation_quality)[place_of_cell]
     slots = group_sum(cell, weight * f.labour, cells) / model.reference_firm_size
     crowding = np.minimum(1.0, np.divide(slots, incumbents, out=np.ones(cells), where=incumbents > 0))
+    sector_firms = group_sum(f.sector, weight, sec.n)
+    founding = founding_slots(model, weight, incumbents, sector_firms)
     entrants = rng.poisson(prm.entry_rate * slots * crowding * boost
-                           * profitable / model.normal_profitable_share * model.entry_factor.ravel())
+                           * profitable / model.normal_profitable_share * model.entry_factor.ravel()
+                           + prm.entry_rate * founding * boost / model.normal_profitable_share
+                           * model.entry_factor.ravel())
     model.step_counts["entries"] = group_sum(place_of_cell, entrants.astype(float), n)
     if entrants.sum() == 0:
         return {}
     new_cell = np.repeat(np.arange(cells), entrants)
+    new_sector = new_cell % sec.n
+    founded = incumbents[new_cell] == 0
+
     def cell_mean(values: NDArray[np.float64]) -> NDArray[np.float64]:
-        return (group_sum(cell, weight * values, cells) / np.maximum(incumbents, 1))[new_cell]
+        """The mean over the entrant's cell's firms, or its sector's where the cell has none."""
+        in_cell = (group_sum(cell, weight * values, cells) / np.maximum(incumbents, 1))[new_cell]
+        in_sector = (group_sum(f.sector, weight * values, sec.n) / np.maximum(sector_firms, 1))[new_sector]
+        return np.where(founded, in_sector, in_cell)
 
     k = len(new_cell)
     labour = prm.entrant_relative_size * cell_mean(f.labour)
+    new_place = new_cell // sec.n
     return dict(
-        place=new_cell // sec.n, sector=new_cell % sec.n,
+        place=new_place, sector=new_sector,
         productivity=cell_mean(f.productivity) * rng.lognormal(0.0, prm.entrant_productivity_spread, k),
         labour=labour, labour_desired=labour, capital=labour * prm.capital_per_worker,
         net_worth=(1 - prm.target_leverage) * labour * prm.capital_per_worker,
         debt=prm.target_leverage * labour * prm.capital_per_worker,
-        rd_share=cell_mean(f.rd_share), position=cell_mean(f.position),
+        rd_share=np.where(founded, np.minimum(sec.rd_share[new_sector] * model.net.rd_factor[new_place], 0.3),
+                          cell_mean(f.rd_share)),
+        position=np.where(founded, np.asarray(prm.tier_position)[model.net.tier[new_place]],
+                          cell_mean(f.position)),
         markup=np.exp(cell_mean(np.log(f.markup))),
     )
+
+
+def founding_slots(model: ClusterModel, weight: NDArray[np.float64], incumbents: NDArray[np.float64],
+                   sector_firms: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Returns, per place-sector cell without firms, the slots founders of a new industry see.
+
+    S_ps = f_new x L_p x (L_s / L) / L_ref x pi_s: the firms the place would hold if it had its
+    share of the sector's jobs in the cluster (L_p the place's jobs, L_s the sector's, L all, in
+    step-0-sized firms), times `founding_share` f_new (founding an industry a place lacks is
+    rarer than joining one it has) and the sector's profitable share pi_s in the cluster (what
+    founders expect there); 0 for cells with firms, so the cells' incumbents keep their rule.
+    """
+    f, prm, sec, n = model.firms, model.params, model.sectors, model.net.n
+    if prm.founding_share == 0:
+        return np.zeros(n * sec.n)
+    place_jobs = group_sum(f.place, weight * f.labour, n)
+    sector_jobs = group_sum(f.sector, weight * f.labour, sec.n)
+    profitable = np.divide(group_sum(f.sector, weight * (f.profit > 0), sec.n), sector_firms,
+                           out=np.zeros(sec.n), where=sector_firms > 0)
+    expected = np.outer(place_jobs, sector_jobs * profitable / max(sector_jobs.sum(), 1e-300)).ravel()
+    return np.where(incumbents == 0, prm.founding_share * expected / model.reference_firm_size, 0.0)
