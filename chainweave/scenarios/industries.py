@@ -27,8 +27,8 @@ back over each parent's industries it is the nine-sector table again:
 
 The coefficients are therefore the nine-sector table's documented estimates with a chain
 structure, not a published input-output table: the NBS 17-sector tables (China Statistical
-Yearbook 2008, table 2-28: intermediate input 0.72-0.81 of output in manufacturing, 2005)
-have higher intermediate shares than the nine-sector table's 0.34-0.68, which keeps its
+Yearbook 2008, table 2-28: intermediate input 0.71-0.81 of output in manufacturing, 2005)
+have higher intermediate shares than the nine-sector table's manufacturing (0.57-0.60), which keeps its
 value-added shares so that the economy's validated aggregates carry over.
 """
 
