@@ -544,6 +544,12 @@ class SectorTable:
         return len(self.names)
 
     @property
+    def industrial_names(self) -> tuple[str, ...]:
+        """Names of the sectors marked ``industrial`` (seed 004's specialization index counts them)."""
+        return tuple(name for name, industrial in zip(self.names, self.industrial, strict=True)
+                     if industrial)
+
+    @property
     def value_added_share(self) -> NDArray[np.float64]:
         """Value added per unit output of each sector at price 1: 1 - column sum of `io`."""
         return 1.0 - self.io.sum(axis=0)

@@ -101,7 +101,7 @@ def test_yichang_is_most_specialised_in_chemicals_in_every_seed():
         model = scenario.build_model(seed=seed, steps=0, record_flows=False, firm_handles=False)
         places = model.tables()["places"]
         prefecture = np.asarray(model.net.names)[model.net.jurisdiction[places["place"]]]
-        output = places[[f"output_{s}" for s in model.sectors.names]].groupby(prefecture).sum()
+        output = places[[f"output_{s}" for s in model.sectors.industrial_names]].groupby(prefecture).sum()
         output = output.loc[list(YIJING_JINGEN_CITIES)]
         share = output.div(output.sum(axis=1), axis=0)
         rest = output.drop(index="Yichang").sum()

@@ -923,6 +923,8 @@ def _entrants(model: ClusterModel, stays: NDArray[np.bool_]) -> dict[str, NDArra
     def cell_mean(values: NDArray[np.float64]) -> NDArray[np.float64]:
         """The mean over the entrant's cell's firms, or its sector's where the cell has none."""
         in_cell = (group_sum(cell, weight * values, cells) / np.maximum(incumbents, 1))[new_cell]
+        if not founded.any():
+            return in_cell
         in_sector = (group_sum(f.sector, weight * values, sec.n) / np.maximum(sector_firms, 1))[new_sector]
         return np.where(founded, in_sector, in_cell)
 

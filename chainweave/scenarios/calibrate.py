@@ -25,7 +25,12 @@ import pandas as pd
 
 from chainweave.agents.table import group_sum
 from chainweave.results import atomic_write_table
-from chainweave.scenarios.places import YIJING_JINGEN_CITIES, read_data, specialized_industries
+from chainweave.scenarios.places import (
+    YIJING_JINGEN_CITIES,
+    industry_weights,
+    read_data,
+    specialized_industries,
+)
 from chainweave.scenarios.scenario import Scenario, load_scenario
 
 PLACE_TABLE = "yijing_jingen"
@@ -72,9 +77,7 @@ def prefecture_totals(scenario: Scenario, seed: int | None = None,
     present = [p for p in among if p in frame.index]
     frame["specialization"] = np.nan
     if len(present) > 1:
-        sec = model.sectors
-        industrial = [f"output_{s}" for s, i in zip(sec.names, sec.industrial, strict=True) if i]
-        output = places[industrial].groupby(names[key]).sum()
+        output = places[[f"output_{s}" for s in model.sectors.industrial_names]].groupby(names[key]).sum()
         frame.loc[present, "specialization"] = specialization_index(output.loc[present])
     return frame[frame["population"] > 0]
 
@@ -138,14 +141,9 @@ def _with_factors(scenario: Scenario, factors: pd.DataFrame) -> Scenario:
             values[f"place_overrides.{name}.productivity_factor"] = float(
                 factors.at[prefecture, "productivity_factor"])
             values[f"place_overrides.{name}.rd_factor"] = float(factors.at[prefecture, "rd_factor"])
-            values[f"place_overrides.{name}.industry_weights"] = _weights(
+            values[f"place_overrides.{name}.industry_weights"] = industry_weights(
                 industries.get(prefecture, []), float(factors.at[prefecture, "specialization_factor"]))
     return scenario.with_values(values)
-
-
-def _weights(industries: Sequence[str], strength: float) -> dict[str, float]:
-    """Returns the industry weights 1 + lambda of a prefecture's specialized industries."""
-    return {s: 1.0 + strength for s in industries} if strength > 0 else {}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -203,10 +203,17 @@ def _with_factors(table: pd.DataFrame, name: str) -> pd.DataFrame:
             if len(factors) else 1.0
     industries = specialized_industries(name)
     strength = factors["specialization_factor"] if len(factors) else pd.Series(dtype=float)
-    table["industry_weights"] = [
-        {s: 1.0 + float(strength.get(p, 0.0)) for s in industries.get(p, [])}
-        if strength.get(p, 0.0) > 0 else {} for p in table["prefecture"]]
+    table["industry_weights"] = [industry_weights(industries.get(p, []), float(strength.get(p, 0.0)))
+                                 for p in table["prefecture"]]
     return table[list(COLUMNS)].reset_index(drop=True)
+
+
+def industry_weights(industries: list[str], strength: float) -> dict[str, float]:
+    """Returns a prefecture's industry weights, 1 + lambda on each of its specialized industries.
+
+    None when lambda, its specialization factor, is 0.
+    """
+    return {s: 1.0 + strength for s in industries} if strength > 0 else {}
 
 
 PLACE_TABLES: dict[str, Callable[[], pd.DataFrame]] = {

@@ -475,9 +475,7 @@ def _prefecture_output(run: RunRecord, prefectures: Sequence[str], step: int) ->
     rows = run.places[run.places["step"] == step]
     net, sec = run.model.net, run.model.sectors
     key = np.asarray(net.names)[net.jurisdiction[rows["place"].to_numpy()]]
-    columns = [f"output_{s}" for s, industrial in zip(sec.names, sec.industrial, strict=True)
-               if industrial]
-    out = rows.groupby(key)[columns].sum()
+    out = rows.groupby(key)[[f"output_{s}" for s in sec.industrial_names]].sum()
     return out.loc[list(prefectures)]
 
 
@@ -545,26 +543,6 @@ def intensity_change(run: RunRecord, metric: str = "emissions", per: str = "outp
 
 
 @measure
-def empty_cells_filled(run: RunRecord, start: int = 0, end: int | None = None,
-                       sectors: Sequence[str] | None = None,
-                       jurisdictions: Sequence[str] | None = None) -> float:
-    """Returns how many place-sector cells without firms at ``start`` have firms at ``end``.
-
-    Optionally only the cells of ``sectors`` (those the model has) in the places of
-    ``jurisdictions``; NaN when the model has none of the sectors.
-    """
-    p = run.places
-    names = [s for s in sectors if s in run.model.sectors.names] if sectors else run.model.sectors.names
-    if not names:
-        return math.nan
-    columns = [f"firms_{s}" for s in names]
-    rows = _place_mask(run, jurisdictions=jurisdictions) if jurisdictions else slice(None)
-    first = p[p["step"] == run.step(start)].sort_values("place")[columns].to_numpy()[rows]
-    last = p[p["step"] == run.step(end)].sort_values("place")[columns].to_numpy()[rows]
-    return float(((first == 0) & (last > 0)).sum())
-
-
-@measure
 def output_in_empty_cells(run: RunRecord, start: int = 0, end: int | None = None,
                           sectors: Sequence[str] | None = None,
                           jurisdictions: Sequence[str] | None = None) -> float:
@@ -578,7 +556,7 @@ def output_in_empty_cells(run: RunRecord, start: int = 0, end: int | None = None
     names = [s for s in sectors if s in run.model.sectors.names] if sectors else run.model.sectors.names
     if not names:
         return math.nan
-    rows = _place_mask(run, jurisdictions=jurisdictions) if jurisdictions else slice(None)
+    rows = _place_mask(run, jurisdictions=jurisdictions)
     first = p[p["step"] == run.step(start)].sort_values("place")[[f"firms_{s}" for s in names]]
     last = p[p["step"] == run.step(end)].sort_values("place")[[f"output_{s}" for s in names]]
     return float((last.to_numpy()[rows] * (first.to_numpy()[rows] == 0)).sum())
